@@ -1,0 +1,40 @@
+"""Names both stacks must agree on.
+
+The their stack derives the name of the role it may assume in your account, and the yours stack
+derives the name of the role it creates, from the same function below, so the two cannot drift.
+"""
+
+PROJECT = "third-party-ec2-access"
+
+REMOTE_ACCESS_GROUP_NAME = "GroupRemoteAccess"
+"""The their-account group whose only permission is assuming the local role (name from the seed)."""
+
+LOCAL_ROLE_NAME = "3P_IAM_Assume_Role"
+"""The their-account role that alice assumes first, and that your account trusts (name from the seed)."""
+
+SESSION_ROLE_NAME_PREFIX = "SSMStartSession_IAM_Role_"
+
+IAM_NAME_MAX_LENGTH = 64
+
+
+def derive_session_role_name(party_name: str) -> str:
+    """The your-account session role of a party: ``Third_Party_A`` -> ``SSMStartSession_IAM_Role_ThirdPartyA``.
+
+    The party name loses every character that is not an ASCII letter or digit, as in the seed's
+    template. The caller checks the result fits IAM's 64 characters.
+    """
+    return SESSION_ROLE_NAME_PREFIX + "".join(c for c in party_name if c.isascii() and c.isalnum())
+
+
+def iam_role_arn(partition: str, account_id: str, role_name: str) -> str:
+    """An IAM role ARN in the given partition (``aws``, ``aws-cn``, ``aws-us-gov``)."""
+    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
+
+
+def cli_profile_name(party_name: str) -> str:
+    """The AWS CLI profile alice uses to reach your account: ``Third_Party_A`` -> ``third-party-a``.
+
+    The their stack writes the profile and the yours stack writes the commands that name it.
+    """
+    words = "".join(c.lower() if c.isascii() and c.isalnum() else " " for c in party_name).split()
+    return "-".join(words)

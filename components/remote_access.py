@@ -1,0 +1,137 @@
+"""RemoteAccessIdentity: the third party's side of the access chain, in their account."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.naming import LOCAL_ROLE_NAME, PROJECT, REMOTE_ACCESS_GROUP_NAME
+from components.remote_access_policies import (
+    local_role_permissions_policy,
+    local_role_trust_policy,
+    remote_access_group_policy,
+)
+
+EXTERNAL_ID_LENGTH = 32
+"""Letters and digits only, which STS accepts in an ExternalId (2-1224 of ``[\\w+=,.@:/-]``)."""
+
+
+@dataclass
+class RemoteAccessIdentityArgs:
+    users: Sequence[str]
+    """IAM user names to create and put in ``GroupRemoteAccess``."""
+    your_role_arn: str
+    """The session role in your account that the local role may assume."""
+    require_mfa: bool
+    """Whether assuming the local role needs an MFA-authenticated session."""
+    access_key_serial: int
+    """Changing it replaces every user's access key; the new key is created before the old one is deleted."""
+
+
+@dataclass(frozen=True)
+class RemoteUser:
+    arn: pulumi.Output[str]
+    """The IAM user's ARN."""
+    credentials_secret_arn: pulumi.Output[str]
+    """The Secrets Manager secret holding the user's access key as JSON."""
+
+
+class RemoteAccessIdentity(pulumi.ComponentResource):
+    """Group ``GroupRemoteAccess`` with its users, their access keys in Secrets Manager, and the
+    local role ``3P_IAM_Assume_Role`` that may assume only your account's session role."""
+
+    local_role: aws.iam.Role
+    external_id: pulumi.Output[str]
+    """Secret. Generated once per stack and stable across updates (a random resource has no keepers)."""
+    users: dict[str, RemoteUser]
+
+    def __init__(self, name: str, args: RemoteAccessIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(f"{PROJECT}:remote_access:RemoteAccessIdentity", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        external_id = random.RandomPassword(f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False, opts=child)
+        # The provider marks the result secret; marking it here too keeps it secret whatever runs the program.
+        self.external_id = pulumi.Output.secret(external_id.result)
+
+        iam_users = {
+            # force_destroy: removing a user from config must also remove the MFA device the admin gave it.
+            user: aws.iam.User(f"{name}-{user}", name=user, force_destroy=True, opts=child)
+            for user in args.users
+        }
+
+        group = aws.iam.Group(f"{name}-group", name=REMOTE_ACCESS_GROUP_NAME, opts=child)
+        # GroupMembership is exclusive: a user added to the group by hand is removed on the next update.
+        aws.iam.GroupMembership(
+            f"{name}-group-members", group=group.name, users=[u.name for u in iam_users.values()], opts=child
+        )
+
+        self.local_role = aws.iam.Role(
+            f"{name}-local-role",
+            name=LOCAL_ROLE_NAME,
+            description="Assumed by the remote-access users, each as itself; may assume only your session role.",
+            assume_role_policy=pulumi.Output.json_dumps(
+                local_role_trust_policy([u.arn for u in iam_users.values()], require_mfa=args.require_mfa)
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-local-role-permissions",
+            role=self.local_role.id,
+            policy=pulumi.Output.json_dumps(local_role_permissions_policy(args.your_role_arn, self.external_id)),
+            opts=child,
+        )
+        aws.iam.GroupPolicy(
+            f"{name}-group-policy",
+            group=group.name,
+            policy=pulumi.Output.json_dumps(remote_access_group_policy(self.local_role.arn)),
+            opts=child,
+        )
+
+        self.users = {
+            user: RemoteUser(
+                arn=iam_user.arn, credentials_secret_arn=self._stored_access_key(name, user, iam_user, args)
+            )
+            for user, iam_user in iam_users.items()
+        }
+
+        self.register_outputs(
+            {
+                "localRoleArn": self.local_role.arn,
+                "externalId": self.external_id,
+                "users": {
+                    user: {"arn": u.arn, "credentialsSecretArn": u.credentials_secret_arn}
+                    for user, u in self.users.items()
+                },
+            }
+        )
+
+    def _stored_access_key(
+        self, name: str, user: str, iam_user: aws.iam.User, args: RemoteAccessIdentityArgs
+    ) -> pulumi.Output[str]:
+        """Creates the user's access key and stores it in its own secret; returns the secret's ARN."""
+        access_key = aws.iam.AccessKey(
+            f"{name}-{user}-access-key",
+            user=iam_user.name,
+            # A new serial replaces the key; Pulumi creates the replacement before deleting the old key.
+            opts=pulumi.ResourceOptions(parent=self, replacement_trigger=args.access_key_serial),
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{name}-{user}-access-key-secret",
+            name_prefix=f"{PROJECT}/{user}/access-key-",
+            description=f"Access key of the IAM user {user}, who may only chain into your account's session role.",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-{user}-access-key-secret-value",
+            secret_id=secret.id,
+            # The generated SecretVersion class marks secret_string secret itself.
+            secret_string=pulumi.Output.json_dumps(
+                {"AccessKeyId": access_key.id, "SecretAccessKey": access_key.secret}
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return secret.arn

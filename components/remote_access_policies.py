@@ -1,0 +1,61 @@
+"""IAM documents of the their account: the group, and the local role alice chains through.
+
+The chain: alice's user -> ``3P_IAM_Assume_Role`` (her user name as source identity, MFA when
+required) -> the session role in your account (with the ExternalId; the source identity carries
+over). Each hop needs ``sts:SetSourceIdentity`` next to ``sts:AssumeRole`` on both sides (IAM User
+Guide, "Permissions required to set source identity").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pulumi
+
+from components.iam_documents import ASSUME_ROLE_WITH_SOURCE_IDENTITY, policy_document, statement
+
+OWN_USER_NAME_AS_SOURCE_IDENTITY = {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
+"""The caller may only name itself: the source identity must equal its own IAM user name."""
+
+
+def remote_access_group_policy(local_role_arn: pulumi.Input[str]) -> dict[str, Any]:
+    """``GroupRemoteAccess``: assume the local role as oneself, and nothing else."""
+    return policy_document(
+        statement(
+            "AssumeLocalRoleAsOneself",
+            "Allow",
+            ASSUME_ROLE_WITH_SOURCE_IDENTITY,
+            resources=local_role_arn,
+            condition=OWN_USER_NAME_AS_SOURCE_IDENTITY,
+        )
+    )
+
+
+def local_role_trust_policy(user_arns: Sequence[pulumi.Input[str]], *, require_mfa: bool) -> dict[str, Any]:
+    """``3P_IAM_Assume_Role`` trusts only the listed users, each naming itself, with MFA when required."""
+    condition: dict[str, dict[str, Any]] = dict(OWN_USER_NAME_AS_SOURCE_IDENTITY)
+    if require_mfa:
+        condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+    return policy_document(
+        statement(
+            "ListedUsersAsThemselves",
+            "Allow",
+            ASSUME_ROLE_WITH_SOURCE_IDENTITY,
+            principal={"AWS": list(user_arns)},
+            condition=condition,
+        )
+    )
+
+
+def local_role_permissions_policy(your_role_arn: str, external_id: pulumi.Input[str]) -> dict[str, Any]:
+    """The local role may assume the one session role in your account, only with the ExternalId."""
+    return policy_document(
+        statement(
+            "AssumeYourSessionRoleWithExternalId",
+            "Allow",
+            ASSUME_ROLE_WITH_SOURCE_IDENTITY,
+            resources=your_role_arn,
+            condition={"StringEquals": {"sts:ExternalId": external_id}},
+        )
+    )

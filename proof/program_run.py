@@ -1,0 +1,215 @@
+"""Runs the project's ``__main__.py`` under Pulumi's mocks, as the Pulumi CLI would run it.
+
+The program runs the way the Python language host runs it (``run_in_stack`` over ``runpy``), with
+the stack's configuration, against a mock monitor that records every registration as the engine
+would receive it: inputs with their secret markers, the resource options that matter here, and the
+stack outputs. That record is what the tests, the IAM proof and the access report read; nothing is
+asserted inside an ``apply``.
+
+Known mock pitfalls this guards against: config is replaced wholesale on every run and cleared
+after it, so nothing leaks between runs; the program is awaited to the end before anything is read;
+a duplicate resource URN fails the run, as it fails a real deployment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import runpy
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import set_root_resource
+
+from components.naming import PROJECT
+from proof.aws_mocks import AwsMocks
+from proof.wire import decode_struct, decode_value, unwrap
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+_ROOT_PLACEHOLDER: Any = object()
+
+
+@dataclass(frozen=True)
+class RegisteredResource:
+    """One resource registration, as the engine received it."""
+
+    type: str
+    name: str
+    urn: str
+    parent_urn: str
+    id: str
+    raw_inputs: dict[str, Any]
+    """Inputs with :class:`proof.wire.Secret` and :class:`proof.wire.Unknown` markers kept."""
+    outputs: dict[str, Any]
+    """What the mocks answered: the inputs plus the computed identifiers."""
+    retain_on_delete: bool
+    protect: bool
+    delete_before_replace: bool
+    ignore_changes: tuple[str, ...]
+    replacement_trigger: Any
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The inputs as plain values."""
+        return unwrap(self.raw_inputs)
+
+    def json_input(self, key: str) -> Any:
+        """A JSON document input (a policy, a document's content), parsed."""
+        return json.loads(self.inputs[key])
+
+
+@dataclass
+class ProgramRun:
+    """Everything one run of the program registered."""
+
+    resources: list[RegisteredResource] = field(default_factory=list)
+    raw_stack_outputs: dict[str, Any] = field(default_factory=dict)
+    """The stack outputs with secret markers kept."""
+    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    error: pulumi.RunError | None = None
+    """The one-line error that stopped the program, if any."""
+
+    @property
+    def stack_outputs(self) -> dict[str, Any]:
+        return unwrap(self.raw_stack_outputs)
+
+    def of_type(self, type_token: str) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def one(self, type_token: str) -> RegisteredResource:
+        found = self.of_type(type_token)
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_token}, found {len(found)}: {[r.name for r in found]}")
+        return found[0]
+
+    def named(self, name: str) -> RegisteredResource:
+        found = [r for r in self.resources if r.name == name]
+        if len(found) != 1:
+            raise AssertionError(f"expected one resource named {name}, found {len(found)}")
+        return found[0]
+
+    def children_of(self, parent: RegisteredResource) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.parent_urn == parent.urn]
+
+
+class _RecordingMonitor(MockMonitor):
+    def __init__(self, mocks: AwsMocks, run: ProgramRun) -> None:
+        super().__init__(mocks)
+        self._run = run
+        self._lock = threading.Lock()
+        self._stack_urn = ""
+
+    def RegisterResource(self, request):  # noqa: N802 (the engine's RPC name)
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self._stack_urn = response.urn
+            return response
+        resource = RegisteredResource(
+            type=request.type,
+            name=request.name,
+            urn=response.urn,
+            parent_urn=request.parent,
+            id=response.id,
+            raw_inputs=decode_struct(request.object),
+            outputs=unwrap(decode_struct(response.object)),
+            retain_on_delete=request.retainOnDelete,
+            protect=request.protect,
+            delete_before_replace=request.deleteBeforeReplace,
+            ignore_changes=tuple(request.ignoreChanges),
+            replacement_trigger=decode_value(request.replacement_trigger)
+            if request.HasField("replacement_trigger")
+            else None,
+        )
+        with self._lock:
+            if any(r.urn == resource.urn for r in self._run.resources):
+                raise ValueError(f"duplicate resource URN {resource.urn}")
+            self._run.resources.append(resource)
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802
+        if request.urn == self._stack_urn:
+            self._run.raw_stack_outputs = decode_struct(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+    def Invoke(self, request):  # noqa: N802
+        self._run.invokes.append((request.tok, unwrap(decode_struct(request.args))))
+        return super().Invoke(request)
+
+
+def run_program(
+    config: Mapping[str, str],
+    *,
+    stack: str,
+    mocks: AwsMocks | None = None,
+    preview: bool = False,
+    secret_keys: Iterable[str] = (),
+    program_dir: Path = PROJECT_DIR,
+) -> ProgramRun:
+    """Runs ``program_dir/__main__.py`` with this config (full keys, raw strings as the CLI passes them).
+
+    A ``pulumi.RunError`` (such as a config error) is returned in ``error``; any other exception
+    propagates.
+    """
+    mocks = mocks or AwsMocks()
+    run = ProgramRun()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+    # set_mocks registers a root stack of its own unless one is set; the program must get a fresh
+    # root stack from run_in_stack, as under the CLI, so hold the place during set_mocks.
+    set_root_resource(_ROOT_PLACEHOLDER)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=preview, monitor=_RecordingMonitor(mocks, run)
+    )
+    set_root_resource(None)
+    try:
+        loop.run_until_complete(
+            pulumi.runtime.run_in_stack(lambda: runpy.run_path(str(program_dir), run_name="__main__"))
+        )
+    except pulumi.RunError as error:
+        run.error = error
+    finally:
+        loop.close()
+        pulumi.runtime.set_all_config({}, [])
+    return run
+
+
+def stack_file_config(path: Path) -> dict[str, str]:
+    """A committed ``Pulumi.<stack>.yaml`` as the CLI passes it to the program: full keys, raw strings."""
+    document = yaml.safe_load(path.read_text()) or {}
+    return {
+        (key if ":" in key else f"{PROJECT}:{key}"): config_text(key, value)
+        for key, value in (document.get("config") or {}).items()
+    }
+
+
+def config_text(key: str, value: Any) -> str:
+    """One config value as the CLI passes it: strings as they are, everything else as JSON."""
+    if isinstance(value, str):
+        return value
+    if _has_encrypted_value(value):
+        raise ValueError(f"{key} holds an encrypted value, which cannot be read offline; pass it to run_program")
+    return json.dumps(value)
+
+
+def _has_encrypted_value(value: Any) -> bool:
+    if isinstance(value, dict):
+        return "secure" in value or any(_has_encrypted_value(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_encrypted_value(v) for v in value)
+    return False
+
+
+def run_stack_file(path: Path, *, mocks: AwsMocks | None = None, preview: bool = False, **overrides: Any) -> ProgramRun:
+    """Runs the program with a committed stack file, optionally with some project keys overridden."""
+    config = stack_file_config(path)
+    config.update({f"{PROJECT}:{key}": config_text(key, value) for key, value in overrides.items()})
+    stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    return run_program(config, stack=stack, mocks=mocks, preview=preview)

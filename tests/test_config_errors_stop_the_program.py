@@ -1,0 +1,51 @@
+"""A bad config value stops the whole program with one line, before any resource or invoke.
+
+Each case runs __main__.py with the committed stack file and one bad value.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from proof.program_run import run_program, run_stack_file, stack_file_config
+from tests.conftest import THEIR_STACK_FILE
+
+# (key set, its bad value, key the error names, what the error expects)
+THEIR_CASES = [
+    ("yourAccountId", "12345", "yourAccountId", "12 digits"),
+    ("yourAccountId", "11112222333x", "yourAccountId", "12 digits"),
+    ("partyName", "Third Party!", "partyName", "tag value"),
+    ("partyName", "Third_Party_With_A_Name_Far_Too_Long_For_An_IAM_Role", "partyName", "64 characters"),
+    ("users", ["alice smith"], "users[0]", "IAM user name"),
+    ("users", ["alice", "alice"], "users[1]", "repeats"),
+    ("users", [], "users", "non-empty list"),
+    ("requireMfa", "maybe", "requireMfa", "true or false"),
+    ("accessKeySerial", "two", "accessKeySerial", "whole number"),
+    ("accessKeySerial", True, "accessKeySerial", "whole number"),
+    ("acessKeySerial", 2, "acessKeySerial", "unknown key"),
+]
+
+
+def assert_stopped_cleanly(run, key: str, expectation: str) -> None:
+    assert run.error is not None, "the program should have stopped"
+    message = str(run.error)
+    assert message.startswith(f"third-party-ec2-access:{key}: ")
+    assert expectation in message
+    assert "\n" not in message
+    assert run.resources == []
+    assert run.invokes == []
+
+
+@pytest.mark.parametrize(("key", "value", "named_key", "expectation"), THEIR_CASES)
+def test_bad_their_value_stops_before_any_resource(key, value, named_key, expectation):
+    run = run_stack_file(THEIR_STACK_FILE, **{key: value})
+    assert_stopped_cleanly(run, named_key, expectation)
+
+
+@pytest.mark.parametrize("account", [None, "theirs"])
+def test_missing_or_unknown_account_stops_before_any_resource(account):
+    config = stack_file_config(THEIR_STACK_FILE)
+    config.pop("third-party-ec2-access:account")
+    if account is not None:
+        config["third-party-ec2-access:account"] = account
+    assert_stopped_cleanly(run_program(config, stack="their"), "account", '"their"')

@@ -1,0 +1,92 @@
+"""The offline harness itself: it must fail where a real deployment fails, and keep secrets visible."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from proof.program_run import config_text, run_program, stack_file_config
+from proof.wire import Secret
+
+
+def program(tmp_path: Path, source: str) -> Path:
+    (tmp_path / "__main__.py").write_text(textwrap.dedent(source))
+    return tmp_path
+
+
+def test_duplicate_resource_names_fail_the_run_as_they_fail_a_deployment(tmp_path):
+    duplicate = program(
+        tmp_path,
+        """
+        import pulumi_aws as aws
+        aws.iam.Group("same", name="a")
+        aws.iam.Group("same", name="b")
+        """,
+    )
+    with pytest.raises(Exception, match="duplicate resource URN"):
+        run_program({}, stack="test", program_dir=duplicate)
+
+
+def test_secret_markers_survive_in_inputs_and_outputs(tmp_path):
+    secrets = program(
+        tmp_path,
+        """
+        import pulumi, pulumi_aws as aws
+        aws.iam.Group("group", name=pulumi.Output.secret("hidden"))
+        pulumi.export("secret", pulumi.Output.secret("s3cr3t"))
+        pulumi.export("plain", "visible")
+        """,
+    )
+    run = run_program({}, stack="test", program_dir=secrets)
+    assert run.raw_stack_outputs == {"secret": Secret("s3cr3t"), "plain": "visible"}
+    assert run.one("aws:iam/group:Group").raw_inputs["name"] == Secret("hidden")
+    assert run.stack_outputs == {"secret": "s3cr3t", "plain": "visible"}
+
+
+def test_applies_finish_before_the_run_is_read(tmp_path):
+    chained = program(
+        tmp_path,
+        """
+        import pulumi
+        value = pulumi.Output.from_input(1)
+        for _ in range(5):
+            value = value.apply(lambda v: v + 1)
+        pulumi.export("value", value)
+        """,
+    )
+    assert run_program({}, stack="test", program_dir=chained).stack_outputs == {"value": 6}
+
+
+def test_config_of_one_run_does_not_leak_into_the_next(tmp_path):
+    reads_config = program(
+        tmp_path,
+        """
+        import pulumi
+        pulumi.export("key", pulumi.Config().get("key") or "unset")
+        """,
+    )
+    first = run_program({"third-party-ec2-access:key": "set"}, stack="test", program_dir=reads_config)
+    second = run_program({}, stack="test", program_dir=reads_config)
+    assert (first.stack_outputs, second.stack_outputs) == ({"key": "set"}, {"key": "unset"})
+
+
+def test_stack_files_are_read_as_the_cli_passes_config(tmp_path):
+    stack_file = tmp_path / "Pulumi.test.yaml"
+    stack_file.write_text(
+        "config:\n"
+        "  aws:region: eu-west-1\n"
+        "  third-party-ec2-access:flag: false\n"
+        "  third-party-ec2-access:list: [a, b]\n"
+    )
+    assert stack_file_config(stack_file) == {
+        "aws:region": "eu-west-1",
+        "third-party-ec2-access:flag": "false",
+        "third-party-ec2-access:list": '["a", "b"]',
+    }
+
+
+def test_encrypted_values_are_refused_rather_than_misread():
+    with pytest.raises(ValueError, match="encrypted"):
+        config_text("thirdParties", [{"externalId": {"secure": "v1:abc"}}])

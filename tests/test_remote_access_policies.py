@@ -1,0 +1,52 @@
+"""The their-account policy builders, called with plain strings (no Pulumi)."""
+
+from components.remote_access_policies import (
+    local_role_permissions_policy,
+    local_role_trust_policy,
+    remote_access_group_policy,
+)
+
+LOCAL_ROLE = "arn:aws:iam::222233334444:role/3P_IAM_Assume_Role"
+YOUR_ROLE = "arn:aws:iam::111122223333:role/SSMStartSession_IAM_Role_ThirdPartyA"
+ALICE = "arn:aws:iam::222233334444:user/alice"
+BOB = "arn:aws:iam::222233334444:user/bob"
+
+
+def only_statement(policy):
+    assert policy["Version"] == "2012-10-17"
+    (statement,) = policy["Statement"]
+    return statement
+
+
+def test_group_may_only_assume_the_local_role_naming_itself():
+    statement = only_statement(remote_access_group_policy(LOCAL_ROLE))
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:SetSourceIdentity"]
+    assert statement["Resource"] == LOCAL_ROLE
+    assert statement["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
+
+
+def test_local_role_trusts_the_listed_users_as_themselves():
+    statement = only_statement(local_role_trust_policy([ALICE, BOB], require_mfa=False))
+    assert statement["Principal"] == {"AWS": [ALICE, BOB]}
+    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:SetSourceIdentity"]
+    assert statement["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
+
+
+def test_local_role_requires_mfa_when_asked():
+    statement = only_statement(local_role_trust_policy([ALICE], require_mfa=True))
+    assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+    assert statement["Condition"]["StringEquals"] == {"sts:SourceIdentity": "${aws:username}"}
+
+
+def test_mfa_condition_does_not_leak_between_calls():
+    local_role_trust_policy([ALICE], require_mfa=True)
+    assert "Bool" not in only_statement(local_role_trust_policy([ALICE], require_mfa=False))["Condition"]
+
+
+def test_local_role_may_assume_only_your_role_with_the_external_id():
+    statement = only_statement(local_role_permissions_policy(YOUR_ROLE, "extid-123"))
+    assert statement["Effect"] == "Allow"
+    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:SetSourceIdentity"]
+    assert statement["Resource"] == YOUR_ROLE
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": "extid-123"}}
