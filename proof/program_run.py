@@ -176,6 +176,7 @@ def run_program(
     except pulumi.RunError as error:
         run.error = error
     finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         pulumi.runtime.set_all_config({}, [])
     return run
