@@ -46,3 +46,16 @@ def statement(
     if condition:
         result["Condition"] = condition
     return result
+
+
+def service_trust_policy(service_principal: str, condition: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A role that only the given AWS service may assume."""
+    return policy_document(
+        statement(
+            "ServiceAssumesRole",
+            "Allow",
+            "sts:AssumeRole",
+            principal={"Service": service_principal},
+            condition=condition,
+        )
+    )

@@ -26,11 +26,6 @@ def derive_session_role_name(party_name: str) -> str:
     return SESSION_ROLE_NAME_PREFIX + "".join(c for c in party_name if c.isascii() and c.isalnum())
 
 
-def iam_role_arn(partition: str, account_id: str, role_name: str) -> str:
-    """An IAM role ARN in the given partition (``aws``, ``aws-cn``, ``aws-us-gov``)."""
-    return f"arn:{partition}:iam::{account_id}:role/{role_name}"
-
-
 def cli_profile_name(party_name: str) -> str:
     """The AWS CLI profile alice uses to reach your account: ``Third_Party_A`` -> ``third-party-a``.
 
@@ -38,3 +33,8 @@ def cli_profile_name(party_name: str) -> str:
     """
     words = "".join(c.lower() if c.isascii() and c.isalnum() else " " for c in party_name).split()
     return "-".join(words)
+
+
+def log_group_name(stack: str, purpose: str) -> str:
+    """A log group of this stack: ``/third-party-ec2-access/yours/sessions``."""
+    return f"/{PROJECT}/{stack}/{purpose}"

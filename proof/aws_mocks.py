@@ -8,6 +8,7 @@ have an answer here: an unexpected one fails loudly rather than returning nothin
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +50,8 @@ class AwsMocks(pulumi.runtime.Mocks):
     partition: str = "aws"
     region: str = "eu-west-1"
     account_id: str = "111122223333"
+    zones: tuple[str, ...] = ("a", "b", "c")
+    """The availability zones open to the account, as suffixes of the region."""
     stack_references: Mapping[str, StackReferenceOutputs] = field(default_factory=dict)
     existing_instances: Mapping[str, ExistingInstance] = field(default_factory=dict)
 
@@ -85,7 +88,36 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "endpoint": f"ec2.{self.region}.{self.dns_suffix}",
                 "description": self.region,
             },
+            "aws:index/getServicePrincipal:getServicePrincipal": self._service_principal,
+            "aws:index/getAvailabilityZones:getAvailabilityZones": lambda _: {
+                "id": self.region,
+                "names": [f"{self.region}{zone}" for zone in self.zones],
+                "zoneIds": [f"{self.region[:3]}-az{n}" for n in range(1, len(self.zones) + 1)],
+            },
+            "aws:ec2/getVpcEndpointService:getVpcEndpointService": lambda args: {
+                "id": args["service"],
+                "serviceName": f"{PARTITION_DNS[self.partition][1]}.{self.region}.{args['service']}",
+                "serviceType": args["serviceType"],
+            },
+            "aws:ec2/getInstanceType:getInstanceType": lambda args: {
+                "id": args["instanceType"],
+                "instanceType": args["instanceType"],
+                "supportedArchitectures": [instance_type_architecture(args["instanceType"])],
+            },
+            "aws:ssm/getParameter:getParameter": lambda args: {
+                "id": args["name"],
+                "name": args["name"],
+                "type": "String",
+                "value": "ami-" + hashlib.sha256(args["name"].encode()).hexdigest()[:17],
+            },
         }
+
+    def _service_principal(self, args: dict[str, Any]) -> dict[str, Any]:
+        service = args["serviceName"]
+        # As AWS answers it: CloudWatch Logs has regional principals; the rest, global ones.
+        host = f"{service}.{self.region}" if service == "logs" else service
+        name = f"{host}.{self.dns_suffix}"
+        return {"id": name, "name": name, "serviceName": service, "region": self.region, "suffix": self.dns_suffix}
 
     # -- resources -----------------------------------------------------------------------------
 
@@ -108,6 +140,19 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:secretsmanager/secret:Secret": lambda p: p.named_arn(
                 "secretsmanager", "secret:{name}-" + p.token(6, string.ascii_letters), regional=True, id_is_arn=True
             ),
+            "aws:iam/instanceProfile:InstanceProfile": lambda p: p.named_arn("iam", "instance-profile/{name}"),
+            "aws:iam/policy:Policy": lambda p: p.named_arn("iam", "policy/{name}", id_is_arn=True),
+            "aws:kms/key:Key": _kms_key,
+            "aws:cloudwatch/logGroup:LogGroup": lambda p: p.named_arn("logs", "log-group:{name}", regional=True),
+            "aws:ssm/document:Document": lambda p: p.named_arn("ssm", "document/{name}", regional=True),
+            "aws:ec2/vpc:Vpc": lambda p: p.ec2_resource("vpc"),
+            "aws:ec2/subnet:Subnet": lambda p: p.ec2_resource("subnet"),
+            "aws:ec2/routeTable:RouteTable": lambda p: p.ec2_resource("route-table", "rtb"),
+            "aws:ec2/securityGroup:SecurityGroup": lambda p: p.ec2_resource("security-group", "sg"),
+            "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": lambda p: p.ec2_resource("security-group", "sg"),
+            "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+            "aws:ec2/flowLog:FlowLog": lambda p: p.ec2_resource("vpc-flow-log", "fl"),
+            "aws:ec2/instance:Instance": _instance,
         }
 
     def _stack_reference(self, physical: _Physical) -> tuple[str, dict[str, Any]]:
@@ -147,6 +192,13 @@ class _Physical:
             return inputs["namePrefix"] + self.token(26, string.digits)
         return f"{self.args.name}-{self.token(7)}"  # Pulumi's auto-naming
 
+    def ec2_resource(self, resource_type: str, id_prefix: str | None = None) -> tuple[str, dict[str, Any]]:
+        """An EC2 resource: an id like ``vpc-0a1b…`` and its ARN."""
+        mocks = self.mocks
+        resource_id = f"{id_prefix or resource_type}-{self.token(17)}"
+        arn = f"arn:{mocks.partition}:ec2:{mocks.region}:{mocks.account_id}:{resource_type}/{resource_id}"
+        return resource_id, {"arn": arn}
+
     def named_arn(
         self, service: str, resource: str, *, regional: bool = False, unique_id: str = "", id_is_arn: bool = False
     ) -> tuple[str, dict[str, Any]]:
@@ -157,6 +209,33 @@ class _Physical:
         if unique_id:
             outputs["uniqueId"] = unique_id + self.token(17, string.ascii_uppercase + string.digits)
         return (arn if id_is_arn else name), outputs
+
+
+def instance_type_architecture(instance_type: str) -> str:
+    """Graviton families carry a ``g`` after their generation digit (t4g, m7g, c7gn); the rest are x86."""
+    family = instance_type.split(".")[0]
+    return "arm64" if re.fullmatch(r"[a-z]+[0-9]+g[a-z]*", family) else "x86_64"
+
+
+def _kms_key(physical: _Physical) -> tuple[str, dict[str, Any]]:
+    token = physical.token(32)
+    key_id = f"{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:32]}"
+    mocks = physical.mocks
+    return key_id, {"keyId": key_id, "arn": f"arn:{mocks.partition}:kms:{mocks.region}:{mocks.account_id}:key/{key_id}"}
+
+
+def _vpc_endpoint(physical: _Physical) -> tuple[str, dict[str, Any]]:
+    resource_id, outputs = physical.ec2_resource("vpc-endpoint", "vpce")
+    if physical.inputs.get("vpcEndpointType") == "Gateway":
+        outputs["prefixListId"] = "pl-" + physical.token(8)
+    return resource_id, outputs
+
+
+def _instance(physical: _Physical) -> tuple[str, dict[str, Any]]:
+    resource_id, outputs = physical.ec2_resource("instance", "i")
+    outputs["privateIp"] = "10.24.34." + str(10 + int(physical.token(2), 16) % 200)
+    outputs["publicIp"] = ""
+    return resource_id, outputs
 
 
 def _physical_default(physical: _Physical) -> tuple[str, dict[str, Any]]:

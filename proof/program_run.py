@@ -65,6 +65,15 @@ class RegisteredResource:
         return json.loads(self.inputs[key])
 
 
+@dataclass(frozen=True)
+class Invoke:
+    """One provider function the program called, and what it was told."""
+
+    token: str
+    args: dict[str, Any]
+    answer: dict[str, Any]
+
+
 @dataclass
 class ProgramRun:
     """Everything one run of the program registered."""
@@ -72,7 +81,7 @@ class ProgramRun:
     resources: list[RegisteredResource] = field(default_factory=list)
     raw_stack_outputs: dict[str, Any] = field(default_factory=dict)
     """The stack outputs with secret markers kept."""
-    invokes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    invokes: list[Invoke] = field(default_factory=list)
     error: pulumi.RunError | None = None
     """The one-line error that stopped the program, if any."""
 
@@ -139,8 +148,10 @@ class _RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)
 
     def Invoke(self, request):  # noqa: N802
-        self._run.invokes.append((request.tok, unwrap(decode_struct(request.args))))
-        return super().Invoke(request)
+        response = super().Invoke(request)
+        answer = unwrap(decode_struct(getattr(response, "return")))
+        self._run.invokes.append(Invoke(request.tok, unwrap(decode_struct(request.args)), answer))
+        return response
 
 
 def run_program(

@@ -1,4 +1,5 @@
-from components.naming import cli_profile_name, derive_session_role_name, iam_role_arn
+from components.arns import iam_role_arn
+from components.naming import cli_profile_name, derive_session_role_name
 
 
 def test_session_role_name_follows_the_seed():

@@ -14,7 +14,7 @@ import pytest
 from proof.aws_mocks import AwsMocks
 from proof.program_run import ProgramRun, RegisteredResource, run_stack_file
 from proof.wire import Secret, plain_occurrences
-from tests.conftest import THEIR_STACK_FILE
+from tests.conftest import THEIR_STACK_FILE, run_their
 
 USER = "aws:iam/user:User"
 GROUP = "aws:iam/group:Group"
@@ -29,12 +29,6 @@ RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 
 # What the committed file's account ids and names must give (from the seed, not from the code).
 YOUR_ROLE_ARN = "arn:aws:iam::111122223333:role/SSMStartSession_IAM_Role_ThirdPartyA"
-
-
-def run_their(mocks: AwsMocks | None = None, **overrides) -> ProgramRun:
-    run = run_stack_file(THEIR_STACK_FILE, mocks=mocks, **overrides)
-    assert run.error is None, run.error
-    return run
 
 
 @pytest.fixture(scope="module")

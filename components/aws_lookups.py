@@ -1,0 +1,53 @@
+"""What the program asks AWS before it creates anything.
+
+Every lookup runs before the first resource is registered, so a config that the account cannot
+satisfy (more subnets than availability zones, say) stops the program with one line naming the
+key, never with half a stack.
+"""
+
+from __future__ import annotations
+
+import pulumi_aws as aws
+
+from components.arns import AwsAccount
+from components.config import ConfigError
+
+AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{architecture}"
+"""The public SSM parameter that always names the current Amazon Linux 2023 image."""
+
+
+def current_account() -> AwsAccount:
+    return AwsAccount(
+        partition=aws.get_partition().partition,
+        account_id=aws.get_caller_identity().account_id,
+        region=aws.get_region().region,
+    )
+
+
+def service_principal(service: str) -> str:
+    """A service's principal in this partition and region (``logs.eu-west-1.amazonaws.com``…)."""
+    return aws.get_service_principal(service_name=service).name
+
+
+def availability_zones(count: int, *, key: str) -> list[str]:
+    """``count`` zones, one per subnet, among those open to the account without opting in."""
+    zones = aws.get_availability_zones(
+        state="available", filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}]
+    ).names
+    if len(zones) < count:
+        raise ConfigError(
+            key, f"expected at most {len(zones)} subnets, one per availability zone available here; got {count}"
+        )
+    return sorted(zones)[:count]
+
+
+def endpoint_service_name(service: str, *, endpoint_type: str) -> str:
+    """The full service name of a VPC endpoint service (``com.amazonaws.eu-west-1.ssm``…) in this region."""
+    return aws.ec2.get_vpc_endpoint_service(service=service, service_type=endpoint_type).service_name
+
+
+def amazon_linux_2023_image(instance_type: str) -> str:
+    """The current Amazon Linux 2023 image for the instance type's architecture."""
+    architectures = aws.ec2.get_instance_type(instance_type=instance_type).supported_architectures
+    architecture = "arm64" if "arm64" in architectures else "x86_64"
+    return aws.ssm.get_parameter(name=AMAZON_LINUX_2023_PARAMETER.format(architecture=architecture)).value

@@ -1,0 +1,65 @@
+"""The stack's configuration, read and validated in one place, into typed values.
+
+Every key lives in the project namespace ``third-party-ec2-access``. A missing or invalid value
+raises :class:`ConfigError`, one line naming the key and what is expected, before the program
+registers any resource.
+
+``parse_stack_config`` is pure (raw strings in, typed values out) so it is tested without Pulumi;
+``load_stack_config`` feeds it the running stack's configuration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from datetime import UTC, datetime
+
+import pulumi
+
+from components.config.errors import NAMESPACE, ConfigError, RawValues, shown
+from components.config.their import THEIR_KEYS, TheirStackConfig, parse_their_config
+from components.config.yours import YOURS_KEYS, YoursStackConfig, parse_yours_config
+
+__all__ = [
+    "ConfigError",
+    "StackConfig",
+    "TheirStackConfig",
+    "YoursStackConfig",
+    "load_stack_config",
+    "parse_stack_config",
+]
+
+StackConfig = TheirStackConfig | YoursStackConfig
+
+
+def load_stack_config() -> StackConfig:
+    """Reads every key of the project namespace from the running stack and validates it."""
+    # Pulumi's Python SDK offers no public call that lists the configured keys, and listing them is
+    # the only way to reject a misspelt one; the SDK keeps them in this context variable (and the
+    # CLI's environment variable it is filled from).
+    prefix = f"{NAMESPACE}:"
+    full_keys = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
+    keys = [key.removeprefix(prefix) for key in full_keys if key.startswith(prefix)]
+    config = pulumi.Config(NAMESPACE)
+    secret_keys = {key for key in keys if pulumi.runtime.is_config_secret(prefix + key)}
+    return parse_stack_config({key: config.get(key) for key in keys}, secret_keys, now=datetime.now(UTC))
+
+
+def parse_stack_config(
+    raw: Mapping[str, str], secret_keys: Set[str] = frozenset(), *, now: datetime | None = None
+) -> StackConfig:
+    """Validates the raw config strings of the namespace (keys without the namespace prefix).
+
+    ``secret_keys`` names the keys stored as secrets; ``now`` is when expiry dates are checked.
+    """
+    values = RawValues(raw)
+    account = values.text("account")
+    if account == "their":
+        values.reject_unknown(THEIR_KEYS, "a their stack")
+        return parse_their_config(values)
+    if account == "yours":
+        values.reject_unknown(YOURS_KEYS, "a yours stack")
+        return parse_yours_config(
+            values, third_parties_secret="thirdParties" in secret_keys, now=now or datetime.now(UTC)
+        )
+    got = "nothing" if account is None else shown(account)
+    raise ConfigError("account", f'expected "their" (the third party\'s stack) or "yours" (yours), got {got}')

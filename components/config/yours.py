@@ -1,0 +1,463 @@
+"""Your stack's config: the network, the third parties and what each may reach, the session preferences."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Set
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from components.config.checks import check_iam_name, check_party_name, derived_role_name
+from components.config.errors import ConfigError, ObjectValue, RawValues, shown
+
+YOURS_KEYS = frozenset({"account", "tagKey", "network", "thirdParties", "instances", "session"})
+
+DEFAULT_TAG_KEY = "ExternalAccessGrantedTo"
+DEFAULT_VPC_CIDR = "10.24.34.0/23"
+DEFAULT_SUBNET_CIDRS = ["10.24.34.0/24"]  # one private subnet, as the seed README promises
+
+REQUIRED_INTERFACE_ENDPOINTS = ("ssm", "ssmmessages", "logs", "kms")
+"""Without these, no session works here: SSM itself, the session channel, log streaming, and the
+KMS key that encrypts both sessions and their logs."""
+OPTIONAL_INTERFACE_ENDPOINTS = ("ec2messages", "ec2", "sts", "monitoring", "secretsmanager")
+DEFAULT_INTERFACE_ENDPOINTS = ["ssm", "ssmmessages", "ec2messages", "logs", "kms"]
+"""ec2messages: SSM Agent before 3.3.40.0 still sends its commands through it."""
+
+DEFAULT_INSTANCE_TYPE = "t4g.micro"
+"""The cheapest current-generation type with 1 GiB of memory (Graviton): the agent, a few shells
+and dnf fit; t4g.nano's 0.5 GiB leaves dnf little room."""
+
+CLOUDWATCH_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+DEFAULT_SESSION_LOG_RETENTION_DAYS = 365
+DEFAULT_FLOW_LOG_RETENTION_DAYS = 90
+
+IDLE_TIMEOUT_MINUTES = (1, 60)
+"""The session document schema's range for idleSessionTimeout."""
+MAX_DURATION_MINUTES = (1, 1440)
+"""The session document schema's range for maxSessionDuration."""
+DEFAULT_IDLE_TIMEOUT_MINUTES = 20
+DEFAULT_MAX_DURATION_MINUTES = 60
+
+VPC_PREFIX_LENGTHS = (16, 28)
+"""AWS accepts VPC and subnet IPv4 blocks from /16 to /28."""
+RESERVED_ADDRESSES_PER_SUBNET = 5
+"""AWS keeps the first four addresses and the last one of every subnet."""
+
+_TAG_KEY = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}")
+_LINUX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+SYSTEM_USERS = frozenset(
+    {"root", "bin", "daemon", "adm", "lp", "sync", "shutdown", "halt", "mail", "operator", "games", "ftp", "nobody"}
+)
+SUDO_USERS = frozenset({"ec2-user", "ssm-user"})
+"""Both have sudo on Amazon Linux: ec2-user from the image, ssm-user from SSM Agent."""
+_INSTANCE_ID = re.compile(r"i-([0-9a-f]{8}|[0-9a-f]{17})")
+_INSTANCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
+_INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9-]+")
+_ROLE_ARN = re.compile(
+    r"arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/([A-Za-z0-9_+=,.@/-]+/)?[A-Za-z0-9_+=,.@-]{1,64}"
+)
+_EXTERNAL_ID = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
+
+
+@dataclass(frozen=True)
+class SecretText:
+    """A config value the user stored as a secret; it never shows in a repr or an error."""
+
+    value: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TheirStackReference:
+    """The party's their stack lives on your Pulumi backend: read its outputs directly."""
+
+    stack: str
+    """A stack reference name such as ``organization/third-party-ec2-access/their``."""
+
+
+@dataclass(frozen=True)
+class ExplicitTrust:
+    """The party's their stack lives elsewhere: its admin sent the two values it outputs."""
+
+    role_arn: str
+    """Their ``assumeRoleArn``: the role your session role trusts."""
+    external_id: SecretText
+    """Their ``externalId``."""
+
+
+@dataclass(frozen=True)
+class ThirdPartyConfig:
+    name: str
+    """The ABAC tag value of this party's instances, and the name its their stack declares."""
+    run_as_user: str
+    """The plain OS user its sessions run as."""
+    role_name: str
+    """Its session role in your account."""
+    trust: TheirStackReference | ExplicitTrust
+    """Where the role to trust and the ExternalId come from."""
+    expires: datetime | None
+    """When its access ends (UTC), if ever."""
+
+
+@dataclass(frozen=True)
+class NewInstanceConfig:
+    """An instance this stack creates."""
+
+    name: str
+    granted_to: str
+    instance_type: str
+    subnet_index: int
+
+
+@dataclass(frozen=True)
+class ExistingInstanceConfig:
+    """An instance you already run: tagged in place, never replaced or stopped."""
+
+    instance_id: str
+    granted_to: str
+
+
+InstanceConfig = NewInstanceConfig | ExistingInstanceConfig
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    vpc_cidr: ipaddress.IPv4Network
+    subnet_cidrs: tuple[ipaddress.IPv4Network, ...]
+    """One private subnet per entry, each in its own availability zone."""
+    interface_endpoints: tuple[str, ...]
+    """Short service names (``ssm``, ``logs``…) of the interface endpoints."""
+    flow_log_retention_days: int
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    idle_timeout_minutes: int
+    max_duration_minutes: int
+    log_retention_days: int
+
+
+@dataclass(frozen=True)
+class YoursStackConfig:
+    """Your account's stack: the instances and who may open sessions on them."""
+
+    tag_key: str
+    """The ABAC tag key; the policies use this key, never a literal."""
+    network: NetworkConfig
+    third_parties: tuple[ThirdPartyConfig, ...]
+    instances: tuple[InstanceConfig, ...]
+    session: SessionConfig
+
+    def party(self, name: str) -> ThirdPartyConfig:
+        return next(p for p in self.third_parties if p.name == name)
+
+
+def parse_yours_config(values: RawValues, *, third_parties_secret: bool, now: datetime) -> YoursStackConfig:
+    tag_key = _tag_key(values)
+    third_parties = _third_parties(values, secret=third_parties_secret, now=now)
+    network = values.object("network", {"vpcCidr", "subnetCidrs", "interfaceEndpoints", "flowLogRetentionDays"})
+    vpc_cidr, subnet_cidrs = _addresses(network)
+    interface_endpoints = _interface_endpoints(network)
+    instances = _instances(values, {p.name for p in third_parties}, subnet_count=len(subnet_cidrs))
+    _check_room_in_subnets(network, subnet_cidrs, interface_endpoints, instances)
+    return YoursStackConfig(
+        tag_key=tag_key,
+        network=NetworkConfig(
+            vpc_cidr=vpc_cidr,
+            subnet_cidrs=subnet_cidrs,
+            interface_endpoints=interface_endpoints,
+            flow_log_retention_days=_retention_days(network, "flowLogRetentionDays", DEFAULT_FLOW_LOG_RETENTION_DAYS),
+        ),
+        third_parties=third_parties,
+        instances=instances,
+        session=_session(values),
+    )
+
+
+def _tag_key(values: RawValues) -> str:
+    tag_key = values.text("tagKey") or DEFAULT_TAG_KEY
+    if not _TAG_KEY.fullmatch(tag_key) or tag_key.lower().startswith("aws:"):
+        raise ConfigError(
+            "tagKey",
+            f"expected a tag key of 1-128 ASCII letters, digits, spaces and _.:/=+-@, not starting with aws:, "
+            f"got {shown(tag_key)}",
+        )
+    return tag_key
+
+
+# -- third parties ------------------------------------------------------------------------------
+
+
+def _third_parties(values: RawValues, *, secret: bool, now: datetime) -> tuple[ThirdPartyConfig, ...]:
+    parties: list[ThirdPartyConfig] = []
+    for index, entry in enumerate(values.list("thirdParties", "third parties")):
+        party = ObjectValue(
+            f"thirdParties[{index}]",
+            entry,
+            {"name", "stack", "roleArn", "externalId", "runAsUser", "expires", "roleName"},
+        )
+        name = party.required_text("name")
+        check_party_name(party.key("name"), name)
+        role_name = party.text("roleName")
+        if role_name is None:
+            role_name = derived_role_name(party.key("name"), name)
+        else:
+            check_iam_name(party.key("roleName"), role_name, "an IAM role name")
+        parties.append(
+            ThirdPartyConfig(
+                name=name,
+                run_as_user=_run_as_user(party),
+                role_name=role_name,
+                trust=_trust(party, secret=secret),
+                expires=_expires(party, now),
+            )
+        )
+    _reject_repeats("thirdParties", "name", [p.name for p in parties], "party names")
+    # IAM role names are unique regardless of case.
+    _reject_repeats(
+        "thirdParties", "roleName", [p.role_name for p in parties], "IAM role names", normalize=str.casefold
+    )
+    _reject_repeats("thirdParties", "runAsUser", [p.run_as_user for p in parties], "OS users (give each party its own)")
+    return tuple(parties)
+
+
+def _run_as_user(party: ObjectValue) -> str:
+    key = party.key("runAsUser")
+    user = party.required_text("runAsUser")
+    if not _LINUX_USER.fullmatch(user):
+        raise ConfigError(key, f"expected a Linux user name (lowercase, digits, _ and -, up to 32), got {shown(user)}")
+    if user in SUDO_USERS:
+        raise ConfigError(key, f"expected a plain user without sudo; {user} has sudo on Amazon Linux")
+    if user in SYSTEM_USERS or user.startswith("systemd-"):
+        raise ConfigError(key, f"expected a user of its own; {user} is a system account")
+    return user
+
+
+def _trust(party: ObjectValue, *, secret: bool) -> TheirStackReference | ExplicitTrust:
+    explicit = party.has("roleArn") or party.has("externalId")
+    if party.has("stack") == explicit:
+        raise ConfigError(
+            party.path,
+            "expected either stack (a stack reference to the party's their stack) "
+            "or roleArn and externalId (the values its admin sent you), exactly one of the two",
+        )
+    if party.has("stack"):
+        stack = party.required_text("stack")
+        if not _STACK_NAME.fullmatch(stack):
+            raise ConfigError(
+                party.key("stack"), f"expected a stack name such as org/project/stack, got {shown(stack)}"
+            )
+        return TheirStackReference(stack)
+    role_arn = party.required_text("roleArn")
+    if not _ROLE_ARN.fullmatch(role_arn):
+        raise ConfigError(
+            party.key("roleArn"),
+            "expected an IAM role ARN such as arn:aws:iam::222233334444:role/3P_IAM_Assume_Role, "
+            f"got {shown(role_arn)}",
+        )
+    external_id = party.raw("externalId")
+    key = party.key("externalId")
+    if not secret:
+        raise ConfigError(key, f"expected a secret; set it with pulumi config set --secret --path '{key}' <value>")
+    # The value is secret: the messages below never show it.
+    if not isinstance(external_id, str) or not _EXTERNAL_ID.fullmatch(external_id):
+        raise ConfigError(
+            key, "expected 2-1224 characters that STS accepts in an ExternalId: letters, digits, _+=,.@:/-"
+        )
+    return ExplicitTrust(role_arn=role_arn, external_id=SecretText(external_id))
+
+
+def _expires(party: ObjectValue, now: datetime) -> datetime | None:
+    text = party.text("expires")
+    if text is None:
+        return None
+    key = party.key("expires")
+    try:
+        expires = datetime.fromisoformat(text)
+    except ValueError:
+        expires = None
+    if expires is None or "T" not in text or expires.utcoffset() != timedelta(0):
+        raise ConfigError(key, f"expected an ISO-8601 UTC time such as 2027-06-30T00:00:00Z, got {shown(text)}")
+    if expires <= now:
+        raise ConfigError(
+            key, f"expected a time still to come, got {shown(text)}, already past; remove the party or extend it"
+        )
+    return expires.astimezone(UTC)
+
+
+# -- network ------------------------------------------------------------------------------------
+
+
+def _addresses(network: ObjectValue) -> tuple[ipaddress.IPv4Network, tuple[ipaddress.IPv4Network, ...]]:
+    vpc_cidr = _cidr(network.key("vpcCidr"), network.text("vpcCidr", default=DEFAULT_VPC_CIDR))
+    subnets = network.list("subnetCidrs", "CIDR blocks", default=DEFAULT_SUBNET_CIDRS)
+    if not subnets:
+        raise ConfigError(network.key("subnetCidrs"), "expected at least one private subnet")
+    subnet_cidrs: list[ipaddress.IPv4Network] = []
+    for index, text in enumerate(subnets):
+        key = f"{network.key('subnetCidrs')}[{index}]"
+        subnet = _cidr(key, text)
+        if not subnet.subnet_of(vpc_cidr):
+            raise ConfigError(key, f"expected a block inside the VPC's {vpc_cidr}, got {subnet}")
+        for other_index, other in enumerate(subnet_cidrs):
+            if subnet.overlaps(other):
+                raise ConfigError(
+                    key, f"expected a block apart from the others; {subnet} overlaps subnetCidrs[{other_index}] {other}"
+                )
+        subnet_cidrs.append(subnet)
+    return vpc_cidr, tuple(subnet_cidrs)
+
+
+def _cidr(key: str, text: Any) -> ipaddress.IPv4Network:
+    shortest, longest = VPC_PREFIX_LENGTHS
+    try:
+        cidr = ipaddress.IPv4Network(text, strict=True) if isinstance(text, str) else None
+    except ValueError:
+        cidr = None
+    if cidr is None or "/" not in text:
+        raise ConfigError(
+            key, f"expected an IPv4 CIDR block such as 10.24.34.0/24 (no host bits set), got {shown(text)}"
+        )
+    if not shortest <= cidr.prefixlen <= longest:
+        raise ConfigError(key, f"expected a block from /{shortest} to /{longest}, as AWS accepts, got {cidr}")
+    return cidr
+
+
+def _interface_endpoints(network: ObjectValue) -> tuple[str, ...]:
+    key = network.key("interfaceEndpoints")
+    endpoints = network.list("interfaceEndpoints", "service names", default=DEFAULT_INTERFACE_ENDPOINTS)
+    known = REQUIRED_INTERFACE_ENDPOINTS + OPTIONAL_INTERFACE_ENDPOINTS
+    for index, name in enumerate(endpoints):
+        if name not in known:
+            raise ConfigError(f"{key}[{index}]", f"expected one of {', '.join(known)}, got {shown(name)}")
+    _reject_repeats(key, None, endpoints, "endpoints")
+    missing = [name for name in REQUIRED_INTERFACE_ENDPOINTS if name not in endpoints]
+    if missing:
+        raise ConfigError(
+            key, f"expected {', '.join(REQUIRED_INTERFACE_ENDPOINTS)} at least; sessions need {', '.join(missing)}"
+        )
+    return tuple(endpoints)
+
+
+def _check_room_in_subnets(
+    network: ObjectValue,
+    subnet_cidrs: tuple[ipaddress.IPv4Network, ...],
+    interface_endpoints: tuple[str, ...],
+    instances: tuple[InstanceConfig, ...],
+) -> None:
+    """Every interface endpoint puts one address in every subnet; each new instance takes one."""
+    for index, subnet in enumerate(subnet_cidrs):
+        placed = sum(1 for i in instances if isinstance(i, NewInstanceConfig) and i.subnet_index == index)
+        needed = len(interface_endpoints) + placed
+        usable = subnet.num_addresses - RESERVED_ADDRESSES_PER_SUBNET
+        if needed > usable:
+            raise ConfigError(
+                f"{network.key('subnetCidrs')}[{index}]",
+                f"expected room for {len(interface_endpoints)} endpoint addresses and {placed} instances; "
+                f"{subnet} has {usable} usable addresses",
+            )
+
+
+def _retention_days(entry: ObjectValue, key: str, default: int) -> int:
+    days = entry.integer(key, default=default, minimum=1)
+    if days not in CLOUDWATCH_RETENTION_DAYS:
+        raise ConfigError(
+            entry.key(key),
+            f"expected one of CloudWatch Logs' retention periods in days ({CLOUDWATCH_RETENTION_DAYS}), got {days}",
+        )
+    return days
+
+
+# -- instances ----------------------------------------------------------------------------------
+
+
+def _instances(values: RawValues, party_names: Set[str], *, subnet_count: int) -> tuple[InstanceConfig, ...]:
+    instances: list[InstanceConfig] = []
+    for index, raw in enumerate(values.list("instances", "instances")):
+        entry = ObjectValue(f"instances[{index}]", raw, {"name", "id", "grantedTo", "instanceType", "subnet"})
+        granted_to = entry.required_text("grantedTo")
+        if granted_to not in party_names:
+            known = ", ".join(sorted(party_names)) or "none configured"
+            raise ConfigError(
+                entry.key("grantedTo"),
+                f"expected the name of a party in thirdParties ({known}), got {shown(granted_to)}",
+            )
+        if entry.has("name") == entry.has("id"):
+            raise ConfigError(
+                entry.path, "expected either name (a new instance) or id (an existing one), exactly one of the two"
+            )
+        instances.append(
+            _new_instance(entry, granted_to, subnet_count)
+            if entry.has("name")
+            else _existing_instance(entry, granted_to)
+        )
+    names = [i.name if isinstance(i, NewInstanceConfig) else None for i in instances]
+    _reject_repeats("instances", "name", names, "instance names", normalize=str.casefold)
+    ids = [i.instance_id if isinstance(i, ExistingInstanceConfig) else None for i in instances]
+    _reject_repeats("instances", "id", ids, "instance ids")
+    return tuple(instances)
+
+
+def _new_instance(entry: ObjectValue, granted_to: str, subnet_count: int) -> NewInstanceConfig:
+    name = entry.required_text("name")
+    if not _INSTANCE_NAME.fullmatch(name):
+        raise ConfigError(
+            entry.key("name"),
+            f"expected 1-63 letters, digits, . _ and -, starting with a letter or digit, got {shown(name)}",
+        )
+    instance_type = entry.text("instanceType", default=DEFAULT_INSTANCE_TYPE)
+    if not _INSTANCE_TYPE.fullmatch(instance_type):
+        raise ConfigError(
+            entry.key("instanceType"), f"expected an EC2 instance type such as t4g.micro, got {shown(instance_type)}"
+        )
+    subnet_index = entry.integer("subnet", default=0, minimum=0, maximum=subnet_count - 1)
+    return NewInstanceConfig(name=name, granted_to=granted_to, instance_type=instance_type, subnet_index=subnet_index)
+
+
+def _existing_instance(entry: ObjectValue, granted_to: str) -> ExistingInstanceConfig:
+    for key in ("instanceType", "subnet"):
+        if entry.has(key):
+            raise ConfigError(entry.key(key), "applies to new instances only; an existing instance is only tagged")
+    instance_id = entry.required_text("id")
+    if not _INSTANCE_ID.fullmatch(instance_id):
+        raise ConfigError(
+            entry.key("id"), f"expected an instance id: i- and 8 or 17 hex digits, got {shown(instance_id)}"
+        )
+    return ExistingInstanceConfig(instance_id=instance_id, granted_to=granted_to)
+
+
+# -- session ------------------------------------------------------------------------------------
+
+
+def _session(values: RawValues) -> SessionConfig:
+    session = values.object("session", {"idleTimeoutMinutes", "maxDurationMinutes", "logRetentionDays"})
+    low, high = IDLE_TIMEOUT_MINUTES
+    idle = session.integer("idleTimeoutMinutes", default=DEFAULT_IDLE_TIMEOUT_MINUTES, minimum=low, maximum=high)
+    low, high = MAX_DURATION_MINUTES
+    duration = session.integer("maxDurationMinutes", default=DEFAULT_MAX_DURATION_MINUTES, minimum=low, maximum=high)
+    return SessionConfig(
+        idle_timeout_minutes=idle,
+        max_duration_minutes=duration,
+        log_retention_days=_retention_days(session, "logRetentionDays", DEFAULT_SESSION_LOG_RETENTION_DAYS),
+    )
+
+
+def _reject_repeats(
+    list_key: str, item_key: str | None, values: list[Any], what: str, *, normalize: Callable[[Any], Any] = str
+) -> None:
+    """Rejects the second of two equal entries (``None`` entries are skipped)."""
+    first_index: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        normalized = normalize(value)
+        if normalized in first_index:
+            key = f"{list_key}[{index}]" + (f".{item_key}" if item_key else "")
+            raise ConfigError(
+                key, f"expected distinct {what}; {shown(value)} repeats {list_key}[{first_index[normalized]}]"
+            )
+        first_index[normalized] = index

@@ -1,0 +1,138 @@
+"""InstanceFleet: the ABAC-tagged instances, their instance role, and the Run As OS users."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.iam_documents import service_trust_policy
+from components.naming import PROJECT
+from components.run_as_user import RUN_AS_USER_SCHEDULE, run_as_user_script
+
+IMDS_HOP_LIMIT = 1
+"""Instance metadata answers the instance itself only, never a container or a forwarded hop."""
+
+
+@dataclass(frozen=True)
+class NewInstance:
+    name: str
+    """The instance's Name tag and resource name."""
+    granted_to: str
+    """The party whose sessions may reach it (the ABAC tag's value)."""
+    instance_type: str
+    """The EC2 instance type."""
+    image_id: str
+    """The Amazon Linux 2023 image for its architecture, looked up when it is first created."""
+    subnet_id: pulumi.Input[str]
+    """The private subnet it lives in."""
+
+
+@dataclass(frozen=True)
+class FleetInstance:
+    """What the stack reports of each instance."""
+
+    instance_id: pulumi.Output[str] | str
+    party: str
+    os_user: str
+
+
+@dataclass
+class InstanceFleetArgs:
+    tag_key: str
+    """The ABAC tag key; its value on each instance is the party granted to it."""
+    new_instances: Sequence[NewInstance]
+    """Instances the fleet creates."""
+    existing_instances: Mapping[str, str]
+    """Instance id -> party, for instances you already run: only tagged, never replaced or stopped."""
+    run_as_users: Mapping[str, str]
+    """Party -> the plain OS user its sessions run as (one user per party)."""
+    security_group_id: pulumi.Input[str]
+    """The instances' security group (HTTPS to the endpoints only)."""
+    partition: str
+    """For the ARN of the AWS managed policy."""
+    ec2_service_principal: str
+    """EC2's principal in this partition (it assumes the instance role)."""
+
+
+class InstanceFleet(pulumi.ComponentResource):
+    """New instances on the current Amazon Linux 2023 (IMDSv2 only, encrypted root volume, no public
+    address), existing instances tagged in place, and per party a State Manager association that
+    creates its Run As user on exactly the instances tagged for it."""
+
+    instance_role: aws.iam.Role
+    """The role of the fleet's instances: SSM's managed core policy; session logging is granted apart."""
+    instances: dict[str, FleetInstance]
+    """Name (or id, for an existing instance) -> what it is and who may reach it."""
+
+    def __init__(self, name: str, args: InstanceFleetArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(f"{PROJECT}:fleet:InstanceFleet", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.instance_role = aws.iam.Role(
+            f"{name}-instance-role",
+            description="Private instances managed by Systems Manager",
+            assume_role_policy=pulumi.Output.json_dumps(service_trust_policy(args.ec2_service_principal)),
+            opts=child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{name}-ssm-core",
+            role=self.instance_role.name,
+            policy_arn=f"arn:{args.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
+            opts=child,
+        )
+        profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=self.instance_role.name, opts=child)
+
+        self.instances = {}
+        for instance in args.new_instances:
+            created = aws.ec2.Instance(
+                f"{name}-{instance.name}",
+                ami=instance.image_id,
+                instance_type=instance.instance_type,
+                subnet_id=instance.subnet_id,
+                vpc_security_group_ids=[args.security_group_id],
+                iam_instance_profile=profile.name,
+                associate_public_ip_address=False,
+                metadata_options={
+                    "http_endpoint": "enabled",
+                    "http_tokens": "required",  # IMDSv2 only
+                    "http_put_response_hop_limit": IMDS_HOP_LIMIT,
+                },
+                root_block_device={"encrypted": True, "volume_type": "gp3"},
+                tags={args.tag_key: instance.granted_to, "Name": instance.name},
+                # A new image release must not replace running instances on every update.
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami"]),
+            )
+            self.instances[instance.name] = FleetInstance(
+                created.id, instance.granted_to, args.run_as_users[instance.granted_to]
+            )
+        for instance_id, party in args.existing_instances.items():
+            # Only the ABAC tag is managed: the instance itself is never replaced, stopped or changed.
+            aws.ec2.Tag(
+                f"{name}-{instance_id}-grant", resource_id=instance_id, key=args.tag_key, value=party, opts=child
+            )
+            self.instances[instance_id] = FleetInstance(instance_id, party, args.run_as_users[party])
+
+        for party, user in args.run_as_users.items():
+            aws.ssm.Association(
+                f"{name}-run-as-{user}",
+                association_name=f"{PROJECT}-run-as-{user}",
+                name="AWS-RunShellScript",
+                targets=[{"key": f"tag:{args.tag_key}", "values": [party]}],
+                parameters={"commands": run_as_user_script(user)},
+                schedule_expression=RUN_AS_USER_SCHEDULE,
+                compliance_severity="HIGH",
+                opts=child,
+            )
+
+        self.register_outputs(
+            {
+                "instanceRoleArn": self.instance_role.arn,
+                "instances": {
+                    key: {"id": i.instance_id, "party": i.party, "osUser": i.os_user}
+                    for key, i in self.instances.items()
+                },
+            }
+        )

@@ -1,0 +1,141 @@
+"""The yours stack's instances, run through __main__.py under mocks: the instance lines of the security bar."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.run_as_user import run_as_user_script
+from proof.aws_mocks import AwsMocks
+from proof.program_run import ProgramRun
+from tests.conftest import run_yours
+
+INSTANCE = "aws:ec2/instance:Instance"
+ASSOCIATION = "aws:ssm/association:Association"
+TAG = "aws:ec2/tag:Tag"
+
+# The public parameters AWS documents for the current Amazon Linux 2023 images.
+AL2023_ARM64 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+AL2023_X86_64 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+
+EXISTING = "i-0123456789abcdef0"
+
+
+@pytest.fixture(scope="module")
+def with_existing_instance() -> ProgramRun:
+    return run_yours(
+        instances=[
+            {"name": "instance-a", "grantedTo": "Third_Party_A"},
+            {"name": "instance-b", "grantedTo": "Third_Party_B", "instanceType": "t3.micro"},
+            {"id": EXISTING, "grantedTo": "Third_Party_A"},
+        ]
+    )
+
+
+def image_answer(run: ProgramRun, parameter: str) -> str:
+    """The image id the program was told for an SSM parameter."""
+    (lookup,) = [
+        i for i in run.invokes if i.token == "aws:ssm/getParameter:getParameter" and i.args["name"] == parameter
+    ]
+    return lookup.answer["value"]
+
+
+def instance(run: ProgramRun, name: str):
+    (found,) = [i for i in run.of_type(INSTANCE) if i.inputs["tags"]["Name"] == name]
+    return found
+
+
+def test_instances_require_imdsv2_encrypt_their_volume_and_have_no_public_address(yours_run):
+    instances = yours_run.of_type(INSTANCE)
+    assert len(instances) == 2
+    for created in instances:
+        metadata = created.inputs["metadataOptions"]
+        assert metadata["httpTokens"] == "required"
+        assert metadata["httpPutResponseHopLimit"] == 1
+        assert created.inputs["rootBlockDevice"]["encrypted"] is True
+        assert created.inputs["associatePublicIpAddress"] is False
+        assert created.inputs["subnetId"] == yours_run.one("aws:ec2/subnet:Subnet").id
+
+
+def test_instances_run_the_current_amazon_linux_2023_for_their_architecture(with_existing_instance):
+    run = with_existing_instance
+    graviton = instance(run, "instance-a")
+    intel = instance(run, "instance-b")
+    assert graviton.inputs["instanceType"] == "t4g.micro"  # the default
+    assert graviton.inputs["ami"] == image_answer(run, AL2023_ARM64)
+    assert intel.inputs["instanceType"] == "t3.micro"
+    assert intel.inputs["ami"] == image_answer(run, AL2023_X86_64)
+
+
+def test_a_new_image_release_does_not_replace_running_instances(yours_run):
+    for created in yours_run.of_type(INSTANCE):
+        assert "ami" in created.ignore_changes
+        assert created.replacement_trigger is None
+
+
+def test_instances_carry_the_abac_tag_and_a_name(yours_run):
+    assert instance(yours_run, "instance-a").inputs["tags"] == {
+        "ExternalAccessGrantedTo": "Third_Party_A",
+        "Name": "instance-a",
+    }
+    assert instance(yours_run, "instance-b").inputs["tags"]["ExternalAccessGrantedTo"] == "Third_Party_B"
+
+
+def test_the_tag_key_comes_from_config_everywhere():
+    run = run_yours(tagKey="VendorAccess")
+    assert all(set(i.inputs["tags"]) == {"VendorAccess", "Name"} for i in run.of_type(INSTANCE))
+    assert all(a.inputs["targets"][0]["key"] == "tag:VendorAccess" for a in run.of_type(ASSOCIATION))
+
+
+def test_existing_instances_are_only_tagged(with_existing_instance):
+    run = with_existing_instance
+    (tag,) = run.of_type(TAG)
+    assert tag.inputs == {"resourceId": EXISTING, "key": "ExternalAccessGrantedTo", "value": "Third_Party_A"}
+    assert len(run.of_type(INSTANCE)) == 2  # the existing one is not created, replaced or imported
+    mentions = [r for r in run.resources if EXISTING in str(r.inputs)]
+    assert mentions == [tag]
+    assert run.stack_outputs["instances"][EXISTING] == {
+        "id": EXISTING,
+        "party": "Third_Party_A",
+        "osUser": "third-party-a",
+    }
+
+
+def test_instances_use_the_fleet_role_with_the_ssm_core_policy(yours_run):
+    profile = yours_run.one("aws:iam/instanceProfile:InstanceProfile")
+    for created in yours_run.of_type(INSTANCE):
+        assert created.inputs["iamInstanceProfile"] == profile.outputs["name"]
+    (role,) = [r for r in yours_run.of_type("aws:iam/role:Role") if r.outputs["name"] == profile.inputs["role"]]
+    (trust,) = role.json_input("assumeRolePolicy")["Statement"]
+    assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
+    attachments = [
+        a
+        for a in yours_run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+        if a.inputs["role"] == role.outputs["name"]
+    ]
+    assert [a.inputs["policyArn"] for a in attachments] == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+
+
+def test_the_managed_policy_arn_follows_the_partition():
+    run = run_yours(AwsMocks(partition="aws-us-gov", region="us-gov-west-1"))
+    (attachment,) = run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    assert attachment.inputs["policyArn"] == "arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+
+def test_each_run_as_user_is_created_on_exactly_its_partys_instances(yours_run):
+    associations = {a.inputs["targets"][0]["values"][0]: a for a in yours_run.of_type(ASSOCIATION)}
+    assert sorted(associations) == ["Third_Party_A", "Third_Party_B"]
+    for party, user in [("Third_Party_A", "third-party-a"), ("Third_Party_B", "third-party-b")]:
+        association = associations[party]
+        assert association.inputs["targets"] == [{"key": "tag:ExternalAccessGrantedTo", "values": [party]}]
+        assert association.inputs["name"] == "AWS-RunShellScript"
+        assert association.inputs["parameters"] == {"commands": run_as_user_script(user)}
+        assert f"user='{user}'" in association.inputs["parameters"]["commands"]
+        assert association.inputs["scheduleExpression"].startswith("rate(")  # converges on new and re-tagged instances
+
+
+def test_instances_output_names_each_instance_its_party_and_os_user(yours_run):
+    outputs = yours_run.stack_outputs["instances"]
+    assert outputs == {
+        "instance-a": {"id": instance(yours_run, "instance-a").id, "party": "Third_Party_A", "osUser": "third-party-a"},
+        "instance-b": {"id": instance(yours_run, "instance-b").id, "party": "Third_Party_B", "osUser": "third-party-b"},
+    }
