@@ -12,15 +12,18 @@ from components.aws_lookups import (
     availability_zones,
     current_account,
     endpoint_service_name,
+    existing_instance_role,
     service_principal,
 )
-from components.cli_profile import aws_cli_config
+from components.cli_profile import aws_cli_config, start_session_command
 from components.config import TheirStackConfig, YoursStackConfig, load_stack_config
 from components.config.yours import ExistingInstanceConfig, NewInstanceConfig
-from components.fleet import InstanceFleet, InstanceFleetArgs, NewInstance
-from components.naming import log_group_name
+from components.fleet import FleetInstance, InstanceFleet, InstanceFleetArgs, NewInstance
+from components.naming import log_group_name, session_document_name
 from components.network import PrivateSsmNetwork, PrivateSsmNetworkArgs, PrivateSubnet
 from components.remote_access import RemoteAccessIdentity, RemoteAccessIdentityArgs
+from components.session_access import InstanceRole, SessionParty, ThirdPartySessionAccess, ThirdPartySessionAccessArgs
+from components.their_outputs import party_trust
 
 
 def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
@@ -53,7 +56,8 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
 
 
 def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
-    """Your account: the private network, the tagged instances and their Run As users."""
+    """Your account: the private network, the tagged instances, and who may open sessions on them."""
+    stack = pulumi.get_stack()
     account = current_account()
     # Every lookup comes first: a config the account cannot satisfy stops before any resource.
     zones = availability_zones(len(config.network.subnet_cidrs), key="network.subnetCidrs")
@@ -63,6 +67,11 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
     }
     new_instances = [i for i in config.instances if isinstance(i, NewInstanceConfig)]
     images = {t: amazon_linux_2023_image(t) for t in sorted({i.instance_type for i in new_instances})}
+    existing_roles = {
+        i.instance_id: existing_instance_role(i.instance_id, key=f"instances[{index}].id")
+        for index, i in enumerate(config.instances)
+        if isinstance(i, ExistingInstanceConfig)
+    }
 
     network = PrivateSsmNetwork(
         "network",
@@ -73,7 +82,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             ],
             interface_endpoint_services=interface_endpoint_services,
             s3_gateway_service=endpoint_service_name("s3", endpoint_type="Gateway"),
-            flow_log_group_name=log_group_name(pulumi.get_stack(), "vpc-flow-logs"),
+            flow_log_group_name=log_group_name(stack, "vpc-flow-logs"),
             flow_log_retention_days=config.network.flow_log_retention_days,
             account=account,
             logs_service_principal=service_principal("logs"),
@@ -103,10 +112,56 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             ec2_service_principal=service_principal("ec2"),
         ),
     )
+    trusts = [party_trust(index, party) for index, party in enumerate(config.third_parties)]
+    document_name = session_document_name(stack)
+    access = ThirdPartySessionAccess(
+        "session-access",
+        ThirdPartySessionAccessArgs(
+            parties=[
+                SessionParty(
+                    name=party.name,
+                    role_name=party.role_name,
+                    run_as_user=party.run_as_user,
+                    trusted_role_arn=trust.role_arn,
+                    external_id=trust.external_id,
+                    expires=party.expires,
+                )
+                for party, trust in zip(config.third_parties, trusts, strict=True)
+            ],
+            tag_key=config.tag_key,
+            instance_roles={
+                "fleet-instances": InstanceRole(fleet.instance_role.name, fleet.instance_role.arn),
+                **{f"existing-{role.name}": InstanceRole(role.name, role.arn) for role in existing_roles.values()},
+            },
+            document_name=document_name,
+            log_group_name=log_group_name(stack, "sessions"),
+            log_retention_days=config.session.log_retention_days,
+            idle_timeout_minutes=config.session.idle_timeout_minutes,
+            max_duration_minutes=config.session.max_duration_minutes,
+            account=account,
+            logs_service_principal=service_principal("logs"),
+        ),
+    )
+
+    def connect_command(instance: FleetInstance) -> pulumi.Output[str]:
+        return pulumi.Output.from_input(instance.instance_id).apply(
+            lambda target: start_session_command(
+                target=target, document_name=document_name, region=account.region, party_name=instance.party
+            )
+        )
+
     return {
-        "vpcId": network.vpc.id,
+        "sessionRoles": {party: role.arn for party, role in access.session_roles.items()},
         "instances": {
             key: {"id": i.instance_id, "party": i.party, "osUser": i.os_user} for key, i in fleet.instances.items()
+        },
+        "sessionDocument": access.document.name,
+        "sessionLogGroup": access.log_group.name,
+        "kmsKeyArn": access.key.arn,
+        "vpcId": network.vpc.id,
+        "connectCommands": {
+            party.name: {key: connect_command(i) for key, i in fleet.instances.items() if i.party == party.name}
+            for party in config.third_parties
         },
     }
 

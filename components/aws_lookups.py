@@ -7,6 +7,8 @@ key, never with half a stack.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
@@ -51,3 +53,24 @@ def amazon_linux_2023_image(instance_type: str) -> str:
     architectures = aws.ec2.get_instance_type(instance_type=instance_type).supported_architectures
     architecture = "arm64" if "arm64" in architectures else "x86_64"
     return aws.ssm.get_parameter(name=AMAZON_LINUX_2023_PARAMETER.format(architecture=architecture)).value
+
+
+@dataclass(frozen=True)
+class ExistingInstanceRole:
+    """The role an existing instance runs as, through its instance profile."""
+
+    name: str
+    arn: str
+
+
+def existing_instance_role(instance_id: str, *, key: str) -> ExistingInstanceRole:
+    """The role of an instance you already run: Session Manager needs one, and it needs session rights."""
+    profile = aws.ec2.get_instance(instance_id=instance_id).iam_instance_profile
+    if not profile:
+        raise ConfigError(
+            key,
+            f"expected an instance with an IAM instance profile (Session Manager needs one, with "
+            f"AmazonSSMManagedInstanceCore); {instance_id} has none",
+        )
+    role = aws.iam.get_instance_profile(name=profile)
+    return ExistingInstanceRole(name=role.role_name, arn=role.role_arn)

@@ -23,3 +23,11 @@ def aws_cli_config(*, party_name: str, user: str, region: str) -> str:
         f"[profile {source}]\n"
         f"region = {region}\n"
     )
+
+
+def start_session_command(*, target: str, document_name: str, region: str, party_name: str) -> str:
+    """The command alice runs to open a shell on one granted instance."""
+    return (
+        f"aws ssm start-session --target {target} --document-name {document_name} "
+        f"--region {region} --profile {cli_profile_name(party_name)}"
+    )

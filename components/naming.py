@@ -38,3 +38,8 @@ def cli_profile_name(party_name: str) -> str:
 def log_group_name(stack: str, purpose: str) -> str:
     """A log group of this stack: ``/third-party-ec2-access/yours/sessions``."""
     return f"/{PROJECT}/{stack}/{purpose}"
+
+
+def session_document_name(stack: str) -> str:
+    """The stack's own Session document; never the account-wide ``SSM-SessionManagerRunShell``."""
+    return f"{PROJECT}-{stack}-session"

@@ -104,12 +104,32 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "instanceType": args["instanceType"],
                 "supportedArchitectures": [instance_type_architecture(args["instanceType"])],
             },
+            "aws:ec2/getInstance:getInstance": self._existing_instance,
+            "aws:iam/getInstanceProfile:getInstanceProfile": self._instance_profile,
             "aws:ssm/getParameter:getParameter": lambda args: {
                 "id": args["name"],
                 "name": args["name"],
                 "type": "String",
                 "value": "ami-" + hashlib.sha256(args["name"].encode()).hexdigest()[:17],
             },
+        }
+
+    def _existing_instance(self, args: dict[str, Any]) -> dict[str, Any]:
+        instance_id = args["instanceId"]
+        instance = self.existing_instances.get(instance_id)
+        if instance is None:
+            raise LookupError(f"no EC2 instance {instance_id} in the mocked account")
+        return {"id": instance_id, "instanceId": instance_id, "iamInstanceProfile": instance.instance_profile or ""}
+
+    def _instance_profile(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = args["name"]
+        (instance,) = [i for i in self.existing_instances.values() if i.instance_profile == name]
+        return {
+            "id": name,
+            "name": name,
+            "arn": f"arn:{self.partition}:iam::{self.account_id}:instance-profile/{name}",
+            "roleName": instance.role_name,
+            "roleArn": f"arn:{self.partition}:iam::{self.account_id}:role/{instance.role_name}",
         }
 
     def _service_principal(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -175,7 +195,8 @@ class _Physical:
         self.args = args
         self.inputs: dict[str, Any] = unwrap(decode(args.inputs))
         """The inputs as plain values (the mock monitor passes secrets in their wire wrapping)."""
-        self.seed = f"{args.typ}::{args.name}"
+        # The account is part of the seed: two stacks in two accounts never share an identifier.
+        self.seed = f"{mocks.account_id}::{args.typ}::{args.name}"
 
     def token(self, length: int, alphabet: str = string.hexdigits[:16]) -> str:
         """Deterministic characters from the resource's type and logical name."""

@@ -25,11 +25,11 @@ from typing import Any
 import pulumi
 import yaml
 from pulumi.runtime.mocks import MockMonitor
-from pulumi.runtime.settings import set_root_resource
+from pulumi.runtime.settings import SETTINGS, set_root_resource
 
 from components.naming import PROJECT
-from proof.aws_mocks import AwsMocks
-from proof.wire import decode_struct, decode_value, unwrap
+from proof.aws_mocks import AwsMocks, StackReferenceOutputs
+from proof.wire import Secret, decode_struct, decode_value, unwrap
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +44,8 @@ class RegisteredResource:
     name: str
     urn: str
     parent_urn: str
+    custom: bool
+    """False for a component resource."""
     id: str
     raw_inputs: dict[str, Any]
     """Inputs with :class:`proof.wire.Secret` and :class:`proof.wire.Unknown` markers kept."""
@@ -125,6 +127,7 @@ class _RecordingMonitor(MockMonitor):
             name=request.name,
             urn=response.urn,
             parent_urn=request.parent,
+            custom=request.custom,
             id=response.id,
             raw_inputs=decode_struct(request.object),
             outputs=unwrap(decode_struct(response.object)),
@@ -180,6 +183,9 @@ def run_program(
         mocks, project=PROJECT, stack=stack, preview=preview, monitor=_RecordingMonitor(mocks, run)
     )
     set_root_resource(None)
+    # A run stopped by an error leaves outputs pending on its closed loop; set_mocks does not reset
+    # them, so clear them as pulumi.runtime.test does, or the next run waits on them.
+    SETTINGS.outputs.clear()
     try:
         loop.run_until_complete(
             pulumi.runtime.run_in_stack(lambda: runpy.run_path(str(program_dir), run_name="__main__"))
@@ -191,6 +197,14 @@ def run_program(
         loop.close()
         pulumi.runtime.set_all_config({}, [])
     return run
+
+
+def stack_reference_outputs(run: ProgramRun) -> StackReferenceOutputs:
+    """A run's stack outputs as another stack's StackReference reads them: values, and which are secret."""
+    return StackReferenceOutputs(
+        outputs=run.stack_outputs,
+        secret_names=frozenset(name for name, value in run.raw_stack_outputs.items() if isinstance(value, Secret)),
+    )
 
 
 def stack_file_config(path: Path) -> dict[str, str]:
@@ -219,9 +233,20 @@ def _has_encrypted_value(value: Any) -> bool:
     return False
 
 
-def run_stack_file(path: Path, *, mocks: AwsMocks | None = None, preview: bool = False, **overrides: Any) -> ProgramRun:
-    """Runs the program with a committed stack file, optionally with some project keys overridden."""
+def run_stack_file(
+    path: Path,
+    *,
+    mocks: AwsMocks | None = None,
+    preview: bool = False,
+    secret_keys: Iterable[str] = (),
+    **overrides: Any,
+) -> ProgramRun:
+    """Runs the program with a committed stack file, optionally with some project keys overridden.
+
+    ``secret_keys`` names the project keys to treat as secrets, as if set with ``--secret``.
+    """
     config = stack_file_config(path)
     config.update({f"{PROJECT}:{key}": config_text(key, value) for key, value in overrides.items()})
     stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
-    return run_program(config, stack=stack, mocks=mocks, preview=preview)
+    secret = [f"{PROJECT}:{key}" for key in secret_keys]
+    return run_program(config, stack=stack, mocks=mocks, preview=preview, secret_keys=secret)

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from typing import Any
 
 import pytest
 
-from proof.aws_mocks import AwsMocks
-from proof.program_run import PROJECT_DIR, ProgramRun, run_stack_file
+from proof.aws_mocks import AwsMocks, StackReferenceOutputs
+from proof.program_run import PROJECT_DIR, ProgramRun, run_stack_file, stack_reference_outputs
 
 THEIR_STACK_FILE = PROJECT_DIR / "Pulumi.their.yaml"
 YOURS_STACK_FILE = PROJECT_DIR / "Pulumi.yours.yaml"
+
+YOUR_ACCOUNT = "111122223333"
+"""The account the committed stack files name as yours (the mocks' default account)."""
+
+# The two parties of the committed Pulumi.yours.yaml: the stack each reads, and the account each is in.
+THEIR_STACKS = {
+    "Third_Party_A": ("organization/third-party-ec2-access/their", "222233334444"),
+    "Third_Party_B": ("organization/third-party-ec2-access/their-b", "333344445555"),
+}
 
 
 def run_their(mocks: AwsMocks | None = None, *, expect_error: bool = False, **overrides: Any) -> ProgramRun:
@@ -18,9 +29,29 @@ def run_their(mocks: AwsMocks | None = None, *, expect_error: bool = False, **ov
     return _checked(run_stack_file(THEIR_STACK_FILE, mocks=mocks, **overrides), expect_error)
 
 
-def run_yours(mocks: AwsMocks | None = None, *, expect_error: bool = False, **overrides: Any) -> ProgramRun:
+@functools.cache
+def their_stack_references(partition: str = "aws") -> dict[str, StackReferenceOutputs]:
+    """Each party's their stack, run under mocks in its own account, as the yours stack reads it."""
+    return {
+        stack: stack_reference_outputs(run_their(AwsMocks(partition=partition, account_id=account), partyName=party))
+        for party, (stack, account) in THEIR_STACKS.items()
+    }
+
+
+def yours_mocks(**changes: Any) -> AwsMocks:
+    """Mocks of your account that also answer the parties' stack references."""
+    mocks = AwsMocks(**changes)
+    if "stack_references" not in changes:
+        mocks = dataclasses.replace(mocks, stack_references=their_stack_references(mocks.partition))
+    return mocks
+
+
+def run_yours(
+    mocks: AwsMocks | None = None, *, expect_error: bool = False, secret_keys: tuple[str, ...] = (), **overrides: Any
+) -> ProgramRun:
     """The yours program from the committed stack file, with some project keys overridden."""
-    return _checked(run_stack_file(YOURS_STACK_FILE, mocks=mocks, **overrides), expect_error)
+    run = run_stack_file(YOURS_STACK_FILE, mocks=mocks or yours_mocks(), secret_keys=secret_keys, **overrides)
+    return _checked(run, expect_error)
 
 
 def _checked(run: ProgramRun, expect_error: bool) -> ProgramRun:

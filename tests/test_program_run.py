@@ -9,11 +9,13 @@ import pytest
 
 from proof.program_run import config_text, run_program, stack_file_config
 from proof.wire import Secret
+from tests.conftest import THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
 
 
-def program(tmp_path: Path, source: str) -> Path:
-    (tmp_path / "__main__.py").write_text(textwrap.dedent(source))
-    return tmp_path
+def program(directory: Path, source: str) -> Path:
+    directory.mkdir(exist_ok=True)
+    (directory / "__main__.py").write_text(textwrap.dedent(source))
+    return directory
 
 
 def test_duplicate_resource_names_fail_the_run_as_they_fail_a_deployment(tmp_path):
@@ -90,3 +92,13 @@ def test_stack_files_are_read_as_the_cli_passes_config(tmp_path):
 def test_encrypted_values_are_refused_rather_than_misread():
     with pytest.raises(ValueError, match="encrypted"):
         config_text("thirdParties", [{"externalId": {"secure": "v1:abc"}}])
+
+
+def test_a_run_stopped_by_an_error_does_not_hold_up_the_next():
+    # The yours stack reading a their stack that declares another party stops inside an apply, with
+    # hundreds of outputs still pending on its loop; the next run must not wait on any of them.
+    references = dict(their_stack_references())
+    stack_a, stack_b = (THEIR_STACKS[party][0] for party in ["Third_Party_A", "Third_Party_B"])
+    references[stack_a], references[stack_b] = references[stack_b], references[stack_a]
+    run_yours(yours_mocks(stack_references=references), expect_error=True)
+    assert run_their().error is None

@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 
 from components.run_as_user import run_as_user_script
-from proof.aws_mocks import AwsMocks
+from proof.aws_mocks import ExistingInstance
 from proof.program_run import ProgramRun
-from tests.conftest import run_yours
+from tests.conftest import run_yours, yours_mocks
 
 INSTANCE = "aws:ec2/instance:Instance"
 ASSOCIATION = "aws:ssm/association:Association"
 TAG = "aws:ec2/tag:Tag"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 
 # The public parameters AWS documents for the current Amazon Linux 2023 images.
 AL2023_ARM64 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
@@ -23,11 +24,12 @@ EXISTING = "i-0123456789abcdef0"
 @pytest.fixture(scope="module")
 def with_existing_instance() -> ProgramRun:
     return run_yours(
+        yours_mocks(existing_instances={EXISTING: ExistingInstance("legacy-app", role_name="LegacyAppRole")}),
         instances=[
             {"name": "instance-a", "grantedTo": "Third_Party_A"},
             {"name": "instance-b", "grantedTo": "Third_Party_B", "instanceType": "t3.micro"},
             {"id": EXISTING, "grantedTo": "Third_Party_A"},
-        ]
+        ],
     )
 
 
@@ -107,18 +109,17 @@ def test_instances_use_the_fleet_role_with_the_ssm_core_policy(yours_run):
     (role,) = [r for r in yours_run.of_type("aws:iam/role:Role") if r.outputs["name"] == profile.inputs["role"]]
     (trust,) = role.json_input("assumeRolePolicy")["Statement"]
     assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
-    attachments = [
-        a
-        for a in yours_run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-        if a.inputs["role"] == role.outputs["name"]
-    ]
-    assert [a.inputs["policyArn"] for a in attachments] == ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+    fleet = yours_run.one("third-party-ec2-access:fleet:InstanceFleet")
+    attachments = [a for a in yours_run.children_of(fleet) if a.type == ATTACHMENT]
+    assert [(a.inputs["role"], a.inputs["policyArn"]) for a in attachments] == [
+        (role.outputs["name"], "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
+    ]  # session logging rights come from the session access component (tests/test_session_access.py)
 
 
 def test_the_managed_policy_arn_follows_the_partition():
-    run = run_yours(AwsMocks(partition="aws-us-gov", region="us-gov-west-1"))
-    (attachment,) = run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-    assert attachment.inputs["policyArn"] == "arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore"
+    run = run_yours(yours_mocks(partition="aws-us-gov", region="us-gov-west-1"))
+    managed = [a.inputs["policyArn"] for a in run.of_type(ATTACHMENT) if ":aws:policy/" in a.inputs["policyArn"]]
+    assert managed == ["arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore"]
 
 
 def test_each_run_as_user_is_created_on_exactly_its_partys_instances(yours_run):

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from proof.aws_mocks import AwsMocks
 from proof.program_run import ProgramRun, RegisteredResource
-from tests.conftest import run_yours
+from tests.conftest import run_yours, yours_mocks
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -67,7 +66,7 @@ def test_each_subnet_gets_its_own_availability_zone():
 
 def test_more_subnets_than_zones_stops_before_any_resource():
     run = run_yours(
-        mocks=AwsMocks(zones=("a", "b")),
+        mocks=yours_mocks(zones=("a", "b")),
         network={"vpcCidr": "10.0.0.0/16", "subnetCidrs": ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]},
         expect_error=True,
     )

@@ -1,0 +1,168 @@
+"""IAM documents of a party's session role, and what instances need to serve its sessions.
+
+References: AWS Systems Manager User Guide, "Additional sample IAM policies for Session Manager"
+(tag-based access, ``ssm:SessionDocumentAccessCheck``, ending only one's own sessions as an assumed
+role with the ``aws:ssmmessages:session-id`` tag) and "Quickstart default IAM policies" (users need
+``kms:GenerateDataKey`` on the session key, instances ``kms:Decrypt``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pulumi
+
+from components.arns import AwsAccount, log_group_arn
+from components.iam_documents import ASSUME_ROLE_WITH_SOURCE_IDENTITY, Statement, policy_document, statement
+
+
+def iam_time(moment: datetime) -> str:
+    """A UTC time as IAM date conditions compare it."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _before(expires: datetime | None) -> dict[str, dict[str, Any]]:
+    """The condition that ends access at ``expires`` (none when access does not expire)."""
+    return {"DateLessThan": {"aws:CurrentTime": iam_time(expires)}} if expires else {}
+
+
+def instance_arns(account: AwsAccount) -> str:
+    return f"arn:{account.partition}:ec2:{account.region}:{account.account_id}:instance/*"
+
+
+def session_document_arn(account: AwsAccount, document_name: str) -> str:
+    return f"arn:{account.partition}:ssm:{account.region}:{account.account_id}:document/{document_name}"
+
+
+def session_role_trust_policy(
+    trusted_role_arn: pulumi.Input[str], external_id: pulumi.Input[str], expires: datetime | None
+) -> dict[str, Any]:
+    """Only the party's local role, with the ExternalId, carrying a source identity, before expiry."""
+    return policy_document(
+        statement(
+            "PartyRoleWithExternalIdAndSourceIdentity",
+            "Allow",
+            ASSUME_ROLE_WITH_SOURCE_IDENTITY,
+            principal={"AWS": trusted_role_arn},
+            condition={
+                "StringEquals": {"sts:ExternalId": external_id},
+                "Null": {"sts:SourceIdentity": "false"},
+                **_before(expires),
+            },
+        )
+    )
+
+
+def session_role_permissions_policy(
+    *,
+    account: AwsAccount,
+    tag_key: str,
+    party: str,
+    document_name: str,
+    session_key_arn: pulumi.Input[str],
+    expires: datetime | None,
+) -> dict[str, Any]:
+    """Sessions on the party's tagged instances through the managed document, and nothing else."""
+    document = session_document_arn(account, document_name)
+    instances = instance_arns(account)
+    return policy_document(
+        statement(
+            "StartSessionsOnInstancesTaggedForTheParty",
+            "Allow",
+            "ssm:StartSession",
+            resources=instances,
+            condition={
+                "StringEquals": {f"ssm:resourceTag/{tag_key}": party},
+                # SSM then also authorizes the session document, which must be granted explicitly.
+                "BoolIfExists": {"ssm:SessionDocumentAccessCheck": "true"},
+                **_before(expires),
+            },
+        ),
+        statement(
+            "StartSessionsThroughTheManagedDocument",
+            "Allow",
+            "ssm:StartSession",
+            resources=document,
+            condition=_before(expires),
+        ),
+        statement(
+            "EndOrResumeOnlyOwnSessions",
+            "Allow",
+            ["ssm:TerminateSession", "ssm:ResumeSession"],
+            resources=f"arn:{account.partition}:ssm:{account.region}:{account.account_id}:session/*",
+            # An assumed role's sessions carry its "role-id:session-name", which is its aws:userid.
+            condition={"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}},
+        ),
+        statement(
+            "FindReachableInstances",
+            "Allow",
+            ["ssm:DescribeInstanceInformation", "ssm:GetConnectionStatus"],
+            resources="*",
+        ),
+        statement("EncryptSessionData", "Allow", "kms:GenerateDataKey", resources=session_key_arn),
+        statement(
+            "DenyChainingCommandsAndSessionListing",
+            "Deny",
+            ["sts:AssumeRole", "ssm:SendCommand", "ssm:DescribeSessions"],
+            resources="*",
+        ),
+        statement(
+            "DenySessionsThroughAnyOtherDocument",
+            "Deny",
+            "ssm:StartSession",
+            not_resources=[document, instances],
+        ),
+    )
+
+
+def instance_session_policy(
+    account: AwsAccount, log_group_name: str, session_key_arn: pulumi.Input[str]
+) -> dict[str, Any]:
+    """What SSM Agent needs to stream sessions to the encrypted log group and to decrypt session data."""
+    log_group = log_group_arn(account, log_group_name)
+    return policy_document(
+        statement(
+            "StreamSessionLogs",
+            "Allow",
+            ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            resources=[log_group, f"{log_group}:*"],
+        ),
+        statement(
+            # The agent checks the group is encrypted before it streams, as cloudWatchEncryptionEnabled asks.
+            "CheckTheLogGroupIsEncrypted",
+            "Allow",
+            "logs:DescribeLogGroups",
+            resources=f"arn:{account.partition}:logs:{account.region}:{account.account_id}:log-group:*",
+        ),
+        statement("DecryptSessionData", "Allow", "kms:Decrypt", resources=session_key_arn),
+    )
+
+
+def session_key_users(
+    session_role_arns: Sequence[pulumi.Input[str]], instance_role_arns: Sequence[pulumi.Input[str]]
+) -> list[Statement]:
+    """Key policy statements: session roles encrypt session data, instances decrypt it; no one else."""
+    users = []
+    if session_role_arns:
+        users.append(
+            statement(
+                "SessionRolesGenerateDataKeys",
+                "Allow",
+                "kms:GenerateDataKey",
+                principal={"AWS": list(session_role_arns)},
+                resources="*",
+            )
+        )
+    if instance_role_arns:
+        users.append(
+            statement(
+                "InstancesDecryptSessionData",
+                "Allow",
+                "kms:Decrypt",
+                principal={"AWS": list(instance_role_arns)},
+                resources="*",
+            )
+        )
+    return users

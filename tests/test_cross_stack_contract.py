@@ -1,0 +1,73 @@
+"""The contract between the stacks: each their stack, run under mocks, feeds the yours stack.
+
+The their outputs reach the yours program exactly as a StackReference reads them (values, and
+which are secret). The roles must point at each other and the ExternalId must match, secret all
+along.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from proof.aws_mocks import AwsMocks
+from proof.program_run import ProgramRun, stack_reference_outputs
+from proof.wire import Secret, plain_occurrences
+from tests.conftest import THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
+
+
+@pytest.fixture(scope="module")
+def their_runs() -> dict[str, ProgramRun]:
+    return {
+        party: run_their(AwsMocks(account_id=account), partyName=party) for party, (_, account) in THEIR_STACKS.items()
+    }
+
+
+@pytest.fixture(scope="module")
+def yours_run_from_their_runs(their_runs) -> ProgramRun:
+    references = {THEIR_STACKS[party][0]: stack_reference_outputs(run) for party, run in their_runs.items()}
+    return run_yours(yours_mocks(stack_references=references))
+
+
+def session_role(run: ProgramRun, role_arn: str):
+    (role,) = [r for r in run.of_type("aws:iam/role:Role") if r.outputs["arn"] == role_arn]
+    return role
+
+
+@pytest.mark.parametrize("party", sorted(THEIR_STACKS))
+def test_their_stack_may_assume_exactly_the_role_yours_creates(party, their_runs, yours_run_from_their_runs):
+    their = their_runs[party].stack_outputs
+    assert their["yourRoleArn"] == yours_run_from_their_runs.stack_outputs["sessionRoles"][party]
+    assert their["yourRoleArn"].split(":")[4] == YOUR_ACCOUNT
+    (their_permission,) = [r for r in their_runs[party].of_type("aws:iam/rolePolicy:RolePolicy")]
+    assert their_permission.json_input("policy")["Statement"][0]["Resource"] == their["yourRoleArn"]
+
+
+@pytest.mark.parametrize("party", sorted(THEIR_STACKS))
+def test_yours_trusts_exactly_their_local_role_with_the_same_external_id(party, their_runs, yours_run_from_their_runs):
+    their = their_runs[party].stack_outputs
+    role = session_role(yours_run_from_their_runs, yours_run_from_their_runs.stack_outputs["sessionRoles"][party])
+    (trust,) = role.json_input("assumeRolePolicy")["Statement"]
+    assert trust["Principal"] == {"AWS": their["assumeRoleArn"]}
+    assert their["assumeRoleArn"] == their_runs[party].one("aws:iam/role:Role").outputs["arn"]
+    assert trust["Condition"]["StringEquals"]["sts:ExternalId"] == their["externalId"]
+    their_condition = their_runs[party].one("aws:iam/rolePolicy:RolePolicy").json_input("policy")["Statement"][0]
+    assert their_condition["Condition"]["StringEquals"]["sts:ExternalId"] == their["externalId"]
+
+
+def test_each_party_has_its_own_external_id(their_runs):
+    external_ids = {run.stack_outputs["externalId"] for run in their_runs.values()}
+    assert len(external_ids) == len(their_runs)
+
+
+@pytest.mark.parametrize("party", sorted(THEIR_STACKS))
+def test_the_external_id_stays_secret_end_to_end(party, their_runs, yours_run_from_their_runs):
+    their_run = their_runs[party]
+    external_id = their_run.stack_outputs["externalId"]
+    assert isinstance(their_run.raw_stack_outputs["externalId"], Secret)
+    yours = yours_run_from_their_runs
+    role = session_role(yours, yours.stack_outputs["sessionRoles"][party])
+    assert isinstance(role.raw_inputs["assumeRolePolicy"], Secret)
+    for run in (their_run, yours):
+        assert plain_occurrences(run.raw_stack_outputs, external_id) == []
+        for resource in run.resources:
+            assert plain_occurrences(resource.raw_inputs, external_id) == [], resource.name
