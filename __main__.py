@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-from components.arns import iam_role_arn
+from components.arns import iam_role_arn, mfa_device_arn
 from components.aws_lookups import (
     amazon_linux_2023_image,
     availability_zones,
@@ -48,10 +48,19 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
         "users": {
             user: {"arn": u.arn, "credentialsSecretArn": u.credentials_secret_arn} for user, u in identity.users.items()
         },
-        "awsCliConfig": {
-            user: aws_cli_config(party_name=config.party_name, user=user, region=account.region)
-            for user in config.users
-        },
+        "awsCliConfig": identity.local_role.arn.apply(
+            lambda local_role_arn: {
+                user: aws_cli_config(
+                    party_name=config.party_name,
+                    user=user,
+                    region=account.region,
+                    local_role_arn=local_role_arn,
+                    your_role_arn=your_role_arn,
+                    mfa_serial=mfa_device_arn(account, user) if config.require_mfa else None,
+                )
+                for user in config.users
+            }
+        ),
     }
 
 

@@ -19,6 +19,11 @@ def iam_role_arn(partition: str, account_id: str, role_name: str) -> str:
     return f"arn:{partition}:iam::{account_id}:role/{role_name}"
 
 
+def mfa_device_arn(account: AwsAccount, user: str) -> str:
+    """The virtual MFA device the admin names after its user (the README's commands do)."""
+    return f"arn:{account.partition}:iam::{account.account_id}:mfa/{user}"
+
+
 def account_root_arn(partition: str, account_id: str) -> str:
     """The account as a principal: whatever its IAM policies allow."""
     return f"arn:{partition}:iam::{account_id}:root"

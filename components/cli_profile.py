@@ -1,8 +1,11 @@
-"""The ``~/.aws/config`` text a third party's user pastes: it holds no secret."""
+"""What a third party's user pastes into ``~/.aws/config``, and the commands they run: no secret in either."""
 
 from __future__ import annotations
 
 from components.naming import cli_profile_name
+
+CREDENTIALS_HELPER = "third-party-ec2-access-credentials"
+"""The command of helper/, installed on the user's machine."""
 
 
 def source_profile_name(party_name: str) -> str:
@@ -10,23 +13,44 @@ def source_profile_name(party_name: str) -> str:
     return f"{cli_profile_name(party_name)}-source"
 
 
-def aws_cli_config(*, party_name: str, user: str, region: str) -> str:
-    """The profile set of one user.
+def external_id_file(party_name: str) -> str:
+    """Where the user keeps the ExternalId, readable by them only (the helper refuses it otherwise)."""
+    return f"~/.aws/third-party-ec2-access/{cli_profile_name(party_name)}.external-id"
 
-    Only the source profile for now: the AWS CLI cannot set the source identity the local role
-    requires, so the chained profile waits for the credentials helper.
+
+def aws_cli_config(
+    *, party_name: str, user: str, region: str, local_role_arn: str, your_role_arn: str, mfa_serial: str | None
+) -> str:
+    """The profile set of one user: the source profile, and the profile that reaches your account.
+
+    The AWS CLI cannot set a source identity in a profile, so the second profile gets its
+    credentials from the helper, which chains both roles.
     """
     source = source_profile_name(party_name)
+    helper = [
+        CREDENTIALS_HELPER,
+        "credentials",
+        f"--source-profile {source}",
+        f"--local-role-arn {local_role_arn}",
+        f"--your-role-arn {your_role_arn}",
+        f"--external-id-file {external_id_file(party_name)}",
+    ]
+    if mfa_serial:
+        helper.append(f"--mfa-serial {mfa_serial}")
     return (
-        f"# ~/.aws/config for {user} ({party_name}).\n"
-        f"# Your access key goes in ~/.aws/credentials under [{source}].\n"
+        f"# ~/.aws/config for {user} ({party_name}). Nothing here is secret.\n"
+        f"# Your access key goes in ~/.aws/credentials under [{source}];\n"
+        f"# the ExternalId goes alone in {external_id_file(party_name)} (chmod 600).\n"
         f"[profile {source}]\n"
         f"region = {region}\n"
+        "\n"
+        f"[profile {cli_profile_name(party_name)}]\n"
+        f"credential_process = {' '.join(helper)}\n"
     )
 
 
 def start_session_command(*, target: str, document_name: str, region: str, party_name: str) -> str:
-    """The command alice runs to open a shell on one granted instance."""
+    """The command the user runs to open a shell on one granted instance."""
     return (
         f"aws ssm start-session --target {target} --document-name {document_name} "
         f"--region {region} --profile {cli_profile_name(party_name)}"

@@ -6,7 +6,9 @@ kept); none asserts inside an apply.
 
 from __future__ import annotations
 
+import configparser
 import json
+import shlex
 from collections import Counter
 
 import pytest
@@ -206,7 +208,29 @@ def test_aws_cli_config_holds_no_secret(their_run):
     (key,) = their_run.of_type(ACCESS_KEY)
     for secret in (external_id(their_run), key.outputs["id"], key.outputs["secret"]):
         assert plain_occurrences(config, secret) == []
-    assert "[profile third-party-a-source]" in config["alice"]
+
+
+def test_aws_cli_config_is_the_full_profile_set_through_the_helper(their_run):
+    config = configparser.ConfigParser()
+    config.read_string(their_run.stack_outputs["awsCliConfig"]["alice"])
+    assert config["profile third-party-a-source"]["region"] == "eu-west-1"
+    helper = shlex.split(config["profile third-party-a"]["credential_process"])
+    assert helper[:2] == ["third-party-ec2-access-credentials", "credentials"]
+    options = dict(zip(helper[2::2], helper[3::2], strict=True))
+    assert options == {
+        "--source-profile": "third-party-a-source",
+        "--local-role-arn": local_role(their_run).outputs["arn"],
+        "--your-role-arn": YOUR_ROLE_ARN,
+        "--external-id-file": "~/.aws/third-party-ec2-access/third-party-a.external-id",
+    }
+
+
+def test_aws_cli_config_names_each_users_mfa_device_when_mfa_is_required(two_users_with_mfa):
+    for user in ["alice", "bob"]:
+        config = configparser.ConfigParser()
+        config.read_string(two_users_with_mfa.stack_outputs["awsCliConfig"][user])
+        helper = shlex.split(config["profile third-party-a"]["credential_process"])
+        assert helper[helper.index("--mfa-serial") + 1] == f"arn:aws:iam::111122223333:mfa/{user}"
 
 
 def test_a_preview_registers_the_same_resources(their_run):

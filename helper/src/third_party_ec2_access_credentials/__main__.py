@@ -1,0 +1,3 @@
+from third_party_ec2_access_credentials.cli import main
+
+raise SystemExit(main())

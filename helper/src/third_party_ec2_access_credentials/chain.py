@@ -1,0 +1,158 @@
+"""The role chain: a user's own keys -> the local role, as itself -> your account's session role.
+
+The first hop sets the STS source identity to the user's own IAM name (read from
+``sts:GetCallerIdentity``, never typed in); it carries over to the second hop, so your CloudTrail
+names the person. The second hop passes the ExternalId your account requires.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError, ProfileNotFound
+
+CHAINED_SESSION_SECONDS = 3600
+"""STS caps a session obtained by role chaining at one hour."""
+
+_USER_ARN = re.compile(r"arn:[a-z-]+:iam::[0-9]{12}:user/(?:.*/)?([^/]+)")
+_REFUSED_SOURCE_KEY = {"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch"}
+
+
+class HelperError(Exception):
+    """What went wrong and what to check, in one line that never holds a secret."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
+    expiration: datetime
+
+    @classmethod
+    def from_sts(cls, credentials: dict[str, Any]) -> Credentials:
+        return cls(
+            credentials["AccessKeyId"],
+            credentials["SecretAccessKey"],
+            credentials["SessionToken"],
+            credentials["Expiration"],
+        )
+
+    def process_output(self) -> dict[str, Any]:
+        """The JSON the AWS CLI expects from a ``credential_process``."""
+        return {
+            "Version": 1,
+            "AccessKeyId": self.access_key_id,
+            "SecretAccessKey": self.secret_access_key,
+            "SessionToken": self.session_token,
+            "Expiration": self.expiration.isoformat(),
+        }
+
+    @classmethod
+    def from_process_output(cls, output: dict[str, Any]) -> Credentials:
+        return cls(
+            output["AccessKeyId"],
+            output["SecretAccessKey"],
+            output["SessionToken"],
+            datetime.fromisoformat(output["Expiration"]),
+        )
+
+
+ClientFactory = Callable[[str, Credentials | None], Any]
+"""Makes a boto3 client for a service, with the source profile's keys (None) or with credentials."""
+
+
+@dataclass(frozen=True)
+class ChainRequest:
+    local_role_arn: str
+    """The third party's ``3P_IAM_Assume_Role``."""
+    your_role_arn: str
+    """The session role in the account that hosts the instances."""
+    external_id: str = field(repr=False)
+    """The ExternalId that account requires."""
+    mfa_serial: str | None = None
+    """The user's MFA device, when the local role requires MFA."""
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Each hop's credentials."""
+
+    user: str
+    local: Credentials
+    yours: Credentials
+
+
+def chain(clients: ClientFactory, request: ChainRequest, mfa_code: Callable[[], str]) -> Chain:
+    """Assumes both roles; every refusal becomes a HelperError saying what to check."""
+    source_sts = clients("sts", None)
+    user = own_user_name(source_sts)
+    first_hop = {"RoleArn": request.local_role_arn, "RoleSessionName": user, "SourceIdentity": user}
+    if request.mfa_serial:
+        first_hop |= {"SerialNumber": request.mfa_serial, "TokenCode": mfa_code()}
+    try:
+        local = Credentials.from_sts(source_sts.assume_role(**first_hop)["Credentials"])
+    except ClientError as error:
+        raise _local_role_refused(error, request) from None
+    try:
+        yours = Credentials.from_sts(
+            clients("sts", local).assume_role(
+                RoleArn=request.your_role_arn,
+                RoleSessionName=user,
+                ExternalId=request.external_id,
+                DurationSeconds=CHAINED_SESSION_SECONDS,
+            )["Credentials"]
+        )
+    except ClientError as error:
+        raise _session_role_refused(error, request) from None
+    return Chain(user=user, local=local, yours=yours)
+
+
+def own_user_name(source_sts: Any) -> str:
+    """The IAM user whose keys the source profile holds."""
+    try:
+        arn = source_sts.get_caller_identity()["Arn"]
+    except (ProfileNotFound, NoCredentialsError, PartialCredentialsError) as error:
+        raise HelperError(
+            f"no access key for the source profile ({error.__class__.__name__}): put yours in ~/.aws/credentials "
+            "under the source profile's name"
+        ) from None
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in _REFUSED_SOURCE_KEY:
+            raise HelperError(
+                f"AWS refused the source profile's access key ({code}): it was rotated, deleted or mistyped; "
+                "ask your admin for the current key"
+            ) from None
+        raise HelperError(f"could not identify the source profile's user ({code})") from None
+    except BotoCoreError as error:
+        raise HelperError(f"could not reach STS with the source profile ({error.__class__.__name__})") from None
+    match = _USER_ARN.fullmatch(arn)
+    if match is None:
+        raise HelperError(f"the source profile must hold an IAM user's own access key; it acts as {arn}")
+    return match.group(1)
+
+
+def _local_role_refused(error: ClientError, request: ChainRequest) -> HelperError:
+    code, message = error.response["Error"]["Code"], error.response["Error"].get("Message", "")
+    if "MultiFactorAuthentication" in message:
+        return HelperError(f"the MFA code was refused ({code}): enter the current code of {request.mfa_serial}")
+    mfa_hint = (
+        "the MFA serial and code" if request.mfa_serial else "whether your admin requires MFA (then add --mfa-serial)"
+    )
+    return HelperError(
+        f"your local role {request.local_role_arn} refused you ({code}): check its ARN, {mfa_hint}, "
+        "and that your user is still in the stack's users"
+    )
+
+
+def _session_role_refused(error: ClientError, request: ChainRequest) -> HelperError:
+    code = error.response["Error"]["Code"]
+    return HelperError(
+        f"the session role {request.your_role_arn} refused the chain ({code}): check the ExternalId file and the "
+        "role ARN; if both are right, your party's access has expired or been revoked: ask that account's admin"
+    )

@@ -1,0 +1,113 @@
+"""Both accounts of the role chain, created in moto from the same policy builders the stacks use.
+
+moto lets any caller assume a role in any account (it enforces neither trust policies nor the
+ExternalId), which is how the setup reaches each account; tests that need the conditions enforced
+look at the parameters the helper sends, or use the IAM engine of the access proof.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+
+from components.arns import iam_role_arn
+from components.naming import LOCAL_ROLE_NAME, REMOTE_ACCESS_GROUP_NAME
+from components.remote_access_policies import (
+    local_role_permissions_policy,
+    local_role_trust_policy,
+    remote_access_group_policy,
+)
+from components.session_policies import session_role_trust_policy
+
+REGION = "eu-west-1"
+THEIR_ACCOUNT = "222233334444"
+YOUR_ACCOUNT = "111122223333"
+YOUR_ROLE_NAME = "SSMStartSession_IAM_Role_ThirdPartyA"
+EXTERNAL_ID = "exTeRnAl-1d-for-tests"
+
+
+@dataclass(frozen=True)
+class ChainAccounts:
+    user: str
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    local_role_arn: str
+    your_role_arn: str
+    external_id: str = field(repr=False)
+
+
+def admin_session(account: str, endpoint_url: str | None) -> boto3.Session:
+    """A session acting in ``account`` (moto answers any AssumeRole)."""
+    sts = boto3.client(
+        "sts", region_name=REGION, endpoint_url=endpoint_url, aws_access_key_id="setup", aws_secret_access_key="setup"
+    )
+    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/setup", RoleSessionName="setup")["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=REGION,
+    )
+
+
+def create_chain_accounts(endpoint_url: str | None = None, *, external_id: str = EXTERNAL_ID) -> ChainAccounts:
+    """alice and her local role in their account; the session role in yours."""
+    local_role_arn = iam_role_arn("aws", THEIR_ACCOUNT, LOCAL_ROLE_NAME)
+    your_role_arn = iam_role_arn("aws", YOUR_ACCOUNT, YOUR_ROLE_NAME)
+
+    their_iam = admin_session(THEIR_ACCOUNT, endpoint_url).client("iam", endpoint_url=endpoint_url)
+    alice = their_iam.create_user(UserName="alice")["User"]
+    key = their_iam.create_access_key(UserName="alice")["AccessKey"]
+    their_iam.create_group(GroupName=REMOTE_ACCESS_GROUP_NAME)
+    their_iam.add_user_to_group(GroupName=REMOTE_ACCESS_GROUP_NAME, UserName="alice")
+    their_iam.put_group_policy(
+        GroupName=REMOTE_ACCESS_GROUP_NAME,
+        PolicyName="assume-local-role",
+        PolicyDocument=json.dumps(remote_access_group_policy(local_role_arn)),
+    )
+    their_iam.create_role(
+        RoleName=LOCAL_ROLE_NAME,
+        AssumeRolePolicyDocument=json.dumps(local_role_trust_policy([alice["Arn"]], require_mfa=False)),
+    )
+    their_iam.put_role_policy(
+        RoleName=LOCAL_ROLE_NAME,
+        PolicyName="assume-your-session-role",
+        PolicyDocument=json.dumps(local_role_permissions_policy(your_role_arn, external_id)),
+    )
+
+    your_iam = admin_session(YOUR_ACCOUNT, endpoint_url).client("iam", endpoint_url=endpoint_url)
+    your_iam.create_role(
+        RoleName=YOUR_ROLE_NAME,
+        AssumeRolePolicyDocument=json.dumps(session_role_trust_policy(local_role_arn, external_id, None)),
+    )
+    return ChainAccounts(
+        user="alice",
+        access_key_id=key["AccessKeyId"],
+        secret_access_key=key["SecretAccessKey"],
+        local_role_arn=local_role_arn,
+        your_role_arn=your_role_arn,
+        external_id=external_id,
+    )
+
+
+def write_aws_files(home: Path, accounts: ChainAccounts, *, config_text: str, source_profile: str) -> None:
+    """~/.aws/config from ``config_text``, alice's key under the source profile, and the ExternalId file."""
+    aws = home / ".aws"
+    aws.mkdir(exist_ok=True)
+    (aws / "config").write_text(config_text)
+    credentials = configparser.ConfigParser()
+    credentials[source_profile] = {
+        "aws_access_key_id": accounts.access_key_id,
+        "aws_secret_access_key": accounts.secret_access_key,
+    }
+    with (aws / "credentials").open("w") as file:
+        credentials.write(file)
+    (aws / "credentials").chmod(0o600)
+    external_id = aws / "third-party-ec2-access" / "third-party-a.external-id"
+    external_id.parent.mkdir(mode=0o700, exist_ok=True)
+    external_id.write_text(accounts.external_id + "\n")
+    external_id.chmod(0o600)

@@ -1,0 +1,57 @@
+"""alice's path in the README, from an empty ~/.aws to credentials of your session role.
+
+The their stack's awsCliConfig output (its program run under mocks) is pasted into ~/.aws/config
+as alice would; botocore then runs the helper as the profile's credential_process, in its own
+process, exactly as the AWS CLI does, against moto's STS and IAM served on loopback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from proof.aws_mocks import AwsMocks
+from tests.conftest import run_their
+from tests.moto_accounts import REGION, THEIR_ACCOUNT, YOUR_ACCOUNT, create_chain_accounts, write_aws_files
+
+
+@pytest.fixture
+def moto_endpoint():
+    server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def empty_home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / ".aws" / "credentials"))
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    # The helper alice installed is on her PATH.
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{Path('/usr/bin')}:{Path('/bin')}")
+    return tmp_path
+
+
+def test_the_pasted_profile_chains_alice_into_your_session_role(moto_endpoint, empty_home, monkeypatch):
+    their = run_their(AwsMocks(account_id=THEIR_ACCOUNT)).stack_outputs
+    accounts = create_chain_accounts(moto_endpoint, external_id=their["externalId"])
+    assert (accounts.local_role_arn, accounts.your_role_arn) == (their["assumeRoleArn"], their["yourRoleArn"])
+
+    write_aws_files(
+        empty_home, accounts, config_text=their["awsCliConfig"]["alice"], source_profile="third-party-a-source"
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)  # every AWS call, the helper's too, goes to moto
+
+    identity = boto3.Session(profile_name="third-party-a").client("sts", region_name=REGION).get_caller_identity()
+    assert identity["Account"] == YOUR_ACCOUNT
+    assert identity["Arn"] == f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"
+    cache = empty_home / ".aws" / "third-party-ec2-access" / "cache"
+    assert len(list(cache.iterdir())) == 1  # the next AWS CLI command reuses it

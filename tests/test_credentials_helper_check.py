@@ -1,0 +1,282 @@
+"""The helper's check mode, against botocore's Stubber (moto has no StartSession).
+
+Each stubbed client answers in the order the check must call it; a check that skipped a call, such
+as ending the session it opened, leaves a response pending and fails the test.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from third_party_ec2_access_credentials.cli import main
+
+from proof.aws_mocks import AwsMocks
+from tests.conftest import run_their
+
+REGION = "eu-west-1"
+DOCUMENT = "third-party-ec2-access-yours-session"
+GRANTED, OTHER = "i-0aaaaaaaaaaaaaaaa", "i-0bbbbbbbbbbbbbbbb"
+LOCAL_KEY, YOUR_KEY = "ASIALOCALHOPKEY00001", "ASIAYOURHOPKEY000001"
+LOCAL_ROLE = "arn:aws:iam::222233334444:role/3P_IAM_Assume_Role"
+YOUR_ROLE = "arn:aws:iam::111122223333:role/SSMStartSession_IAM_Role_ThirdPartyA"
+EXTERNAL_ID = "exTeRnAl-1d-for-tests"
+
+
+def credentials(key: str) -> dict:
+    return {
+        "Credentials": {
+            "AccessKeyId": key,
+            "SecretAccessKey": f"secret-of-{key}-000000000000000",
+            "SessionToken": f"token-of-{key}",
+            "Expiration": datetime(2030, 1, 1, tzinfo=UTC),
+        }
+    }
+
+
+def identity(arn: str) -> dict:
+    return {"UserId": "ID", "Account": arn.split(":")[4], "Arn": arn}
+
+
+class StubbedSessions:
+    """A session whose clients answer from Stubbers, one client per service and per credentials."""
+
+    def __init__(self) -> None:
+        self.stubbers: dict[tuple[str, str | None], Stubber] = {}
+        self.clients: dict[tuple[str, str | None], object] = {}
+
+    def stub(self, service: str, key: str | None = None) -> Stubber:
+        client = boto3.client(service, region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+        self.clients[(service, key)] = client
+        self.stubbers[(service, key)] = Stubber(client)
+        return self.stubbers[(service, key)]
+
+    def __call__(self, profile: str) -> StubbedSessions:
+        return self
+
+    def client(self, service: str, region_name=None, aws_access_key_id=None, **_):
+        return self.clients[(service, aws_access_key_id)]
+
+    def assert_all_called(self) -> None:
+        for stubber in self.stubbers.values():
+            stubber.assert_no_pending_responses()
+
+
+def chain_stubs(sessions: StubbedSessions) -> tuple[Stubber, Stubber, Stubber]:
+    """The role chain, then each hop's identity, as the check asks for them."""
+    source, local, yours = sessions.stub("sts"), sessions.stub("sts", LOCAL_KEY), sessions.stub("sts", YOUR_KEY)
+    source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
+    source.add_response(
+        "assume_role",
+        credentials(LOCAL_KEY),
+        {"RoleArn": LOCAL_ROLE, "RoleSessionName": "alice", "SourceIdentity": "alice"},
+    )
+    local.add_response(
+        "assume_role",
+        credentials(YOUR_KEY),
+        {"RoleArn": YOUR_ROLE, "RoleSessionName": "alice", "ExternalId": EXTERNAL_ID, "DurationSeconds": 3600},
+    )
+    source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
+    local.add_response(
+        "get_caller_identity", identity("arn:aws:sts::222233334444:assumed-role/3P_IAM_Assume_Role/alice")
+    )
+    yours.add_response(
+        "get_caller_identity",
+        identity("arn:aws:sts::111122223333:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"),
+    )
+    for stubber in (source, local, yours):
+        stubber.activate()
+    return source, local, yours
+
+
+def instances(*ids: str) -> dict:
+    return {"InstanceInformationList": [{"InstanceId": i} for i in ids]}
+
+
+def denied(ssm: Stubber, target: str, document: str) -> None:
+    ssm.add_client_error(
+        "start_session",
+        service_error_code="AccessDeniedException",
+        http_status_code=400,
+        expected_params={"Target": target, "DocumentName": document},
+    )
+
+
+def opened(ssm: Stubber, target: str, document: str, session_id: str) -> None:
+    ssm.add_response(
+        "start_session",
+        {"SessionId": session_id, "TokenValue": "t", "StreamUrl": "wss://u"},
+        {"Target": target, "DocumentName": document},
+    )
+    ssm.add_response("terminate_session", {"SessionId": session_id}, {"SessionId": session_id})
+
+
+def run_check(sessions: StubbedSessions, home: Path, chain_options: list[str] | None = None) -> tuple[int, str, str]:
+    external_id = home / "external-id"
+    external_id.write_text(EXTERNAL_ID)
+    external_id.chmod(0o600)
+    if chain_options is None:
+        chain_options = [
+            "--source-profile",
+            "third-party-a-source",
+            "--local-role-arn",
+            LOCAL_ROLE,
+            "--your-role-arn",
+            YOUR_ROLE,
+            "--external-id-file",
+            str(external_id),
+        ]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = main(
+        ["check", *chain_options, "--region", REGION, "--document-name", DOCUMENT, "--party", "Third_Party_A"],
+        stdout=stdout,
+        stderr=stderr,
+        session_factory=sessions,
+    )
+    return status, stdout.getvalue(), stderr.getvalue()
+
+
+def rows(table: str) -> dict[str, str]:
+    """Check name -> PASS or FAIL, from the printed table."""
+    lines = table.splitlines()
+    width = lines[0].index("RESULT")
+    return {line[:width].strip(): line[width : width + 4] for line in lines[1:]}
+
+
+@pytest.fixture
+def sessions() -> StubbedSessions:
+    return StubbedSessions()
+
+
+def test_a_sound_setup_passes_every_check_and_ends_its_session(sessions, tmp_path):
+    chain_stubs(sessions)
+    ssm = sessions.stub("ssm", YOUR_KEY)
+    ssm.add_response(
+        "describe_instance_information",
+        instances(GRANTED),
+        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
+    )
+    ssm.add_response("describe_instance_information", instances(GRANTED, OTHER), {"Filters": []})
+    opened(ssm, GRANTED, DOCUMENT, "alice-0123456789abcdef0")
+    denied(ssm, GRANTED, "AWS-StartPortForwardingSession")
+    denied(ssm, OTHER, DOCUMENT)
+    ssm.activate()
+
+    status, table, stderr = run_check(sessions, tmp_path)
+    sessions.assert_all_called()  # includes ending the session it opened
+    assert (status, stderr) == (0, "")
+    assert rows(table) == {
+        "you, with your own key": "PASS",
+        "hop 1: your local role": "PASS",
+        "hop 2: the session role": "PASS",
+        "list the instances granted to you": "PASS",
+        f"session on {GRANTED} through {DOCUMENT}": "PASS",
+        "end session alice-0123456789abcdef0": "PASS",
+        f"session on {GRANTED} through AWS-StartPortForwardingSession": "PASS",
+        f"session on {OTHER} through {DOCUMENT}": "PASS",
+    }
+    assert "arn:aws:sts::111122223333:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice" in table
+    assert "secret-of-" not in table
+    assert "token-of-" not in table
+
+
+def test_a_session_opened_where_it_should_be_refused_fails_and_is_ended(sessions, tmp_path):
+    chain_stubs(sessions)
+    ssm = sessions.stub("ssm", YOUR_KEY)
+    ssm.add_response(
+        "describe_instance_information",
+        instances(GRANTED),
+        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
+    )
+    ssm.add_response("describe_instance_information", instances(GRANTED, OTHER), {"Filters": []})
+    opened(ssm, GRANTED, DOCUMENT, "alice-1")
+    denied(ssm, GRANTED, "AWS-StartPortForwardingSession")
+    opened(ssm, OTHER, DOCUMENT, "alice-2")  # a grant too wide
+    ssm.activate()
+
+    status, table, _ = run_check(sessions, tmp_path)
+    sessions.assert_all_called()
+    assert status == 1
+    assert rows(table)[f"session on {OTHER} through {DOCUMENT}"] == "FAIL"
+    assert rows(table)["end session alice-2"] == "PASS"
+
+
+def test_no_granted_instance_fails_the_check(sessions, tmp_path):
+    chain_stubs(sessions)
+    ssm = sessions.stub("ssm", YOUR_KEY)
+    ssm.add_response(
+        "describe_instance_information",
+        instances(),
+        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
+    )
+    ssm.add_response("describe_instance_information", instances(OTHER), {"Filters": []})
+    denied(ssm, OTHER, DOCUMENT)
+    ssm.activate()
+
+    status, table, _ = run_check(sessions, tmp_path)
+    sessions.assert_all_called()
+    assert status == 1
+    assert rows(table)["list the instances granted to you"] == "FAIL"
+
+
+def sound_ssm(sessions: StubbedSessions) -> None:
+    ssm = sessions.stub("ssm", YOUR_KEY)
+    ssm.add_response(
+        "describe_instance_information",
+        instances(GRANTED),
+        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
+    )
+    ssm.add_response("describe_instance_information", instances(GRANTED), {"Filters": []})
+    opened(ssm, GRANTED, DOCUMENT, "alice-3")
+    denied(ssm, GRANTED, "AWS-StartPortForwardingSession")
+    ssm.activate()
+
+
+def test_check_takes_the_chain_from_the_pasted_profile(sessions, tmp_path, monkeypatch):
+    their = run_their(AwsMocks(account_id="222233334444")).stack_outputs
+    (tmp_path / "config").write_text(their["awsCliConfig"]["alice"])
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    external_id = tmp_path / ".aws" / "third-party-ec2-access" / "third-party-a.external-id"
+    external_id.parent.mkdir(parents=True)
+    external_id.write_text(EXTERNAL_ID)
+    external_id.chmod(0o600)
+    chain_stubs(sessions)  # expects the profile's role ARNs, and the ExternalId of the profile's file
+    sound_ssm(sessions)
+
+    status, table, stderr = run_check(sessions, tmp_path, ["--profile", "third-party-a"])
+    sessions.assert_all_called()
+    assert (status, stderr) == (0, ""), table
+    assert set(rows(table).values()) == {"PASS"}
+
+
+def test_check_without_a_profile_or_the_chain_options_says_what_it_needs(sessions, tmp_path):
+    status, _, stderr = run_check(sessions, tmp_path, ["--source-profile", "p"])
+    assert status == 1
+    assert stderr == (
+        "third-party-ec2-access-credentials: check needs --profile, or --local-role-arn, --your-role-arn, "
+        "--external-id-file\n"
+    )
+
+
+def test_a_refused_session_on_the_granted_instance_fails_the_check(sessions, tmp_path):
+    chain_stubs(sessions)
+    ssm = sessions.stub("ssm", YOUR_KEY)
+    ssm.add_response(
+        "describe_instance_information",
+        instances(GRANTED),
+        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
+    )
+    ssm.add_response("describe_instance_information", instances(GRANTED), {"Filters": []})
+    denied(ssm, GRANTED, DOCUMENT)
+    denied(ssm, GRANTED, "AWS-StartPortForwardingSession")
+    ssm.activate()
+
+    status, table, _ = run_check(sessions, tmp_path)
+    sessions.assert_all_called()
+    assert status == 1
+    assert rows(table)[f"session on {GRANTED} through {DOCUMENT}"] == "FAIL"
