@@ -31,10 +31,6 @@ def flow_logs_delivery_policy(account: AwsAccount, log_group_name: str) -> dict[
             ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             resources=[log_group, f"{log_group}:*"],
         ),
-        statement(
-            "FindTheLogGroup",
-            "Allow",
-            "logs:DescribeLogGroups",
-            resources=f"arn:{account.partition}:logs:{account.region}:{account.account_id}:log-group:*",
-        ),
+        # DescribeLogGroups has no resource type (Service Authorization Reference): only "*" matches it.
+        statement("FindTheLogGroup", "Allow", "logs:DescribeLogGroups", resources="*"),
     )

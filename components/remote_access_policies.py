@@ -49,13 +49,18 @@ def local_role_trust_policy(user_arns: Sequence[pulumi.Input[str]], *, require_m
 
 
 def local_role_permissions_policy(your_role_arn: str, external_id: pulumi.Input[str]) -> dict[str, Any]:
-    """The local role may assume the one session role in your account, only with the ExternalId."""
+    """The local role may assume the one session role in your account, only with the ExternalId.
+
+    ``sts:ExternalId`` is a condition key of ``sts:AssumeRole`` only, so the source identity the
+    chain carries over is allowed in a statement of its own, on the same single role.
+    """
     return policy_document(
         statement(
             "AssumeYourSessionRoleWithExternalId",
             "Allow",
-            ASSUME_ROLE_WITH_SOURCE_IDENTITY,
+            "sts:AssumeRole",
             resources=your_role_arn,
             condition={"StringEquals": {"sts:ExternalId": external_id}},
-        )
+        ),
+        statement("CarrySourceIdentityIntoYourSessionRole", "Allow", "sts:SetSourceIdentity", resources=your_role_arn),
     )

@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 
 from components.arns import AwsAccount, log_group_arn
-from components.iam_documents import ASSUME_ROLE_WITH_SOURCE_IDENTITY, Statement, policy_document, statement
+from components.iam_documents import Statement, policy_document, statement
 
 
 def iam_time(moment: datetime) -> str:
@@ -39,19 +39,29 @@ def session_document_arn(account: AwsAccount, document_name: str) -> str:
 def session_role_trust_policy(
     trusted_role_arn: pulumi.Input[str], external_id: pulumi.Input[str], expires: datetime | None
 ) -> dict[str, Any]:
-    """Only the party's local role, with the ExternalId, carrying a source identity, before expiry."""
+    """Only the party's local role, with the ExternalId, carrying a source identity, before expiry.
+
+    ``sts:ExternalId`` is a condition key of ``sts:AssumeRole`` only (Service Authorization
+    Reference), so it gates that action; ``sts:SetSourceIdentity``, which the chain also needs and
+    which grants nothing by itself, gets a statement of its own.
+    """
+    principal = {"AWS": trusted_role_arn}
+    source_identity_present = {"Null": {"sts:SourceIdentity": "false"}}
     return policy_document(
         statement(
             "PartyRoleWithExternalIdAndSourceIdentity",
             "Allow",
-            ASSUME_ROLE_WITH_SOURCE_IDENTITY,
-            principal={"AWS": trusted_role_arn},
-            condition={
-                "StringEquals": {"sts:ExternalId": external_id},
-                "Null": {"sts:SourceIdentity": "false"},
-                **_before(expires),
-            },
-        )
+            "sts:AssumeRole",
+            principal=principal,
+            condition={"StringEquals": {"sts:ExternalId": external_id}, **source_identity_present, **_before(expires)},
+        ),
+        statement(
+            "PartyRoleCarriesItsSourceIdentity",
+            "Allow",
+            "sts:SetSourceIdentity",
+            principal=principal,
+            condition={**source_identity_present, **_before(expires)},
+        ),
     )
 
 
@@ -131,10 +141,11 @@ def instance_session_policy(
         ),
         statement(
             # The agent checks the group is encrypted before it streams, as cloudWatchEncryptionEnabled asks.
+            # DescribeLogGroups has no resource type (Service Authorization Reference): only "*" matches it.
             "CheckTheLogGroupIsEncrypted",
             "Allow",
             "logs:DescribeLogGroups",
-            resources=f"arn:{account.partition}:logs:{account.region}:{account.account_id}:log-group:*",
+            resources="*",
         ),
         statement("DecryptSessionData", "Allow", "kms:Decrypt", resources=session_key_arn),
     )

@@ -207,13 +207,37 @@ def stack_reference_outputs(run: ProgramRun) -> StackReferenceOutputs:
     )
 
 
-def stack_file_config(path: Path) -> dict[str, str]:
-    """A committed ``Pulumi.<stack>.yaml`` as the CLI passes it to the program: full keys, raw strings."""
+@dataclass(frozen=True)
+class StackFile:
+    """A committed ``Pulumi.<stack>.yaml``, as the CLI passes it to the program."""
+
+    stack: str
+    config: dict[str, str]
+    """Full keys, raw strings."""
+    secret_keys: frozenset[str]
+    """Keys holding a value that was encrypted in the file."""
+
+
+def read_stack_file(path: Path, *, encrypted_value: str | None = None) -> StackFile:
+    """Reads a stack file. An encrypted value (``secure:``) cannot be decrypted offline: it raises,
+    unless ``encrypted_value`` is given to stand in for it (its key then counts as secret)."""
     document = yaml.safe_load(path.read_text()) or {}
-    return {
-        (key if ":" in key else f"{PROJECT}:{key}"): config_text(key, value)
-        for key, value in (document.get("config") or {}).items()
-    }
+    config: dict[str, str] = {}
+    secret_keys = set()
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if _has_encrypted_value(value):
+            if encrypted_value is None:
+                raise ValueError(f"{key} holds an encrypted value, which cannot be read offline")
+            value = _stand_in(value, encrypted_value)
+            secret_keys.add(full_key)
+        config[full_key] = config_text(key, value)
+    return StackFile(path.name.removeprefix("Pulumi.").removesuffix(".yaml"), config, frozenset(secret_keys))
+
+
+def stack_file_config(path: Path) -> dict[str, str]:
+    """A committed stack file's config: full keys, raw strings."""
+    return read_stack_file(path).config
 
 
 def config_text(key: str, value: Any) -> str:
@@ -233,6 +257,14 @@ def _has_encrypted_value(value: Any) -> bool:
     return False
 
 
+def _stand_in(value: Any, stand_in: str) -> Any:
+    if isinstance(value, dict):
+        return stand_in if set(value) == {"secure"} else {k: _stand_in(v, stand_in) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stand_in(v, stand_in) for v in value]
+    return value
+
+
 def run_stack_file(
     path: Path,
     *,
@@ -245,8 +277,7 @@ def run_stack_file(
 
     ``secret_keys`` names the project keys to treat as secrets, as if set with ``--secret``.
     """
-    config = stack_file_config(path)
-    config.update({f"{PROJECT}:{key}": config_text(key, value) for key, value in overrides.items()})
-    stack = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    stack_file = read_stack_file(path)
+    config = {**stack_file.config, **{f"{PROJECT}:{key}": config_text(key, value) for key, value in overrides.items()}}
     secret = [f"{PROJECT}:{key}" for key in secret_keys]
-    return run_program(config, stack=stack, mocks=mocks, preview=preview, secret_keys=secret)
+    return run_program(config, stack=stack_file.stack, mocks=mocks, preview=preview, secret_keys=secret)

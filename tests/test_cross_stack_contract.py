@@ -38,18 +38,18 @@ def test_their_stack_may_assume_exactly_the_role_yours_creates(party, their_runs
     their = their_runs[party].stack_outputs
     assert their["yourRoleArn"] == yours_run_from_their_runs.stack_outputs["sessionRoles"][party]
     assert their["yourRoleArn"].split(":")[4] == YOUR_ACCOUNT
-    (their_permission,) = [r for r in their_runs[party].of_type("aws:iam/rolePolicy:RolePolicy")]
-    assert their_permission.json_input("policy")["Statement"][0]["Resource"] == their["yourRoleArn"]
+    their_permission = their_runs[party].one("aws:iam/rolePolicy:RolePolicy")
+    assert {s["Resource"] for s in their_permission.json_input("policy")["Statement"]} == {their["yourRoleArn"]}
 
 
 @pytest.mark.parametrize("party", sorted(THEIR_STACKS))
 def test_yours_trusts_exactly_their_local_role_with_the_same_external_id(party, their_runs, yours_run_from_their_runs):
     their = their_runs[party].stack_outputs
     role = session_role(yours_run_from_their_runs, yours_run_from_their_runs.stack_outputs["sessionRoles"][party])
-    (trust,) = role.json_input("assumeRolePolicy")["Statement"]
-    assert trust["Principal"] == {"AWS": their["assumeRoleArn"]}
+    assume, carry = role.json_input("assumeRolePolicy")["Statement"]
+    assert assume["Principal"] == carry["Principal"] == {"AWS": their["assumeRoleArn"]}
     assert their["assumeRoleArn"] == their_runs[party].one("aws:iam/role:Role").outputs["arn"]
-    assert trust["Condition"]["StringEquals"]["sts:ExternalId"] == their["externalId"]
+    assert assume["Condition"]["StringEquals"]["sts:ExternalId"] == their["externalId"]
     their_condition = their_runs[party].one("aws:iam/rolePolicy:RolePolicy").json_input("policy")["Statement"][0]
     assert their_condition["Condition"]["StringEquals"]["sts:ExternalId"] == their["externalId"]
 

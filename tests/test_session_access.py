@@ -91,26 +91,29 @@ def test_session_role_trusts_only_the_partys_role_with_external_id_and_source_id
     their = their_stack_references()[THEIR_STACKS["Third_Party_A"][0]].outputs
     role = session_role(yours_run)
     assert isinstance(role.raw_inputs["assumeRolePolicy"], Secret)  # it holds the ExternalId
-    (trust,) = role.json_input("assumeRolePolicy")["Statement"]
-    assert trust["Effect"] == "Allow"
-    assert trust["Principal"] == {"AWS": their["assumeRoleArn"]}
-    assert sorted(trust["Action"]) == ["sts:AssumeRole", "sts:SetSourceIdentity"]
-    assert trust["Condition"] == {
+    assume, carry = role.json_input("assumeRolePolicy")["Statement"]
+    for statement in (assume, carry):
+        assert statement["Effect"] == "Allow"
+        assert statement["Principal"] == {"AWS": their["assumeRoleArn"]}
+    assert assume["Action"] == "sts:AssumeRole"
+    assert assume["Condition"] == {
         "StringEquals": {"sts:ExternalId": their["externalId"]},
         "Null": {"sts:SourceIdentity": "false"},
     }
+    assert carry["Action"] == "sts:SetSourceIdentity"
+    assert carry["Condition"] == {"Null": {"sts:SourceIdentity": "false"}}
 
 
 def test_access_ends_at_the_expiry_in_trust_and_in_permissions(expiring):
     run, expires = expiring
     role = session_role(run)
-    (trust,) = role.json_input("assumeRolePolicy")["Statement"]
-    assert trust["Condition"]["DateLessThan"] == {"aws:CurrentTime": expires}
+    for trust in role.json_input("assumeRolePolicy")["Statement"]:
+        assert trust["Condition"]["DateLessThan"] == {"aws:CurrentTime": expires}
     starts = [s for s in permissions(run, role) if s["Effect"] == "Allow" and "ssm:StartSession" in actions_of(s)]
     assert len(starts) == 2
     assert all(s["Condition"]["DateLessThan"] == {"aws:CurrentTime": expires} for s in starts)
-    (trust_b,) = session_role(run, "Third_Party_B").json_input("assumeRolePolicy")["Statement"]
-    assert "DateLessThan" not in trust_b["Condition"]  # only the party given an expiry
+    for trust_b in session_role(run, "Third_Party_B").json_input("assumeRolePolicy")["Statement"]:
+        assert "DateLessThan" not in trust_b["Condition"]  # only the party given an expiry
 
 
 def test_the_run_as_tag_names_the_partys_os_user(yours_run):
@@ -307,9 +310,9 @@ def test_a_party_on_another_backend_is_trusted_from_explicit_values_kept_secret(
     assert run.error is None, run.error
     assert run.of_type("pulumi:pulumi:StackReference") == []
     role = session_role(run, "Third_Party_C")
-    (trust,) = role.json_input("assumeRolePolicy")["Statement"]
-    assert trust["Principal"] == {"AWS": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role"}
-    assert trust["Condition"]["StringEquals"] == {"sts:ExternalId": external_id}
+    assume, _ = role.json_input("assumeRolePolicy")["Statement"]
+    assert assume["Principal"] == {"AWS": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role"}
+    assert assume["Condition"]["StringEquals"] == {"sts:ExternalId": external_id}
     for resource in run.resources:
         assert plain_occurrences(resource.raw_inputs, external_id) == [], resource.name
     assert plain_occurrences(run.raw_stack_outputs, external_id) == []

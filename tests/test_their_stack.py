@@ -117,11 +117,10 @@ def test_local_role_may_assume_only_your_role_and_only_with_the_external_id(thei
     role = local_role(their_run)
     (role_policy,) = [p for p in their_run.of_type(ROLE_POLICY) if p.inputs["role"] == role.id]
     assert their_run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []
-    (statement,) = statements(role_policy, "policy")
-    assert statement["Effect"] == "Allow"
-    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:SetSourceIdentity"]
-    assert statement["Resource"] == YOUR_ROLE_ARN
-    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": external_id(their_run)}}
+    assume, carry = statements(role_policy, "policy")
+    assert (assume["Effect"], assume["Action"], assume["Resource"]) == ("Allow", "sts:AssumeRole", YOUR_ROLE_ARN)
+    assert assume["Condition"] == {"StringEquals": {"sts:ExternalId": external_id(their_run)}}
+    assert (carry["Effect"], carry["Action"], carry["Resource"]) == ("Allow", "sts:SetSourceIdentity", YOUR_ROLE_ARN)
 
 
 def test_access_keys_live_only_in_secrets_manager_as_secrets(two_users_with_mfa):

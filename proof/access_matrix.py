@@ -1,0 +1,146 @@
+"""Who can reach which instance, as a yours stack file configures it, decided by the IAM engine.
+
+The yours program runs under mocks from the stack file, with stand-ins for what an offline run
+cannot read (the parties' their stacks, encrypted values, existing instances' roles): none of them
+bears on what a session role may do once assumed. For every party and every instance, the engine
+then decides whether the party's session role may start a session there through the managed
+document, at a given time, with the instance tagged as the config tags it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from components.config import ConfigError, YoursStackConfig, parse_stack_config
+from components.config.yours import ExistingInstanceConfig, NewInstanceConfig, TheirStackReference
+from components.naming import LOCAL_ROLE_NAME, PROJECT
+from proof.access_model import collect_policies
+from proof.aws_mocks import AwsMocks, ExistingInstance, StackReferenceOutputs
+from proof.iam_engine import Request, evaluate
+from proof.program_run import ProgramRun, read_stack_file, run_program
+
+STAND_IN_EXTERNAL_ID = "access-report-stand-in"
+STAND_IN_ACCOUNT = "000000000000"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One party on one instance."""
+
+    party: str
+    instance: str
+    """The instance's name, or its id for an existing one."""
+    granted: bool
+    """Whether the config grants it at that time (the right party, before its expiry)."""
+    allowed: bool
+    """Whether the engine allows a session there through the managed document."""
+    os_user: str | None
+    """The OS user its sessions run as (the role's SSMSessionRunAs tag)."""
+    until: datetime | None
+    """When the party's access ends, if ever."""
+    document: str
+
+    @property
+    def as_expected(self) -> bool:
+        return self.granted == self.allowed
+
+
+class ReportError(Exception):
+    """The stack file cannot be reported on; the message says why, in one line."""
+
+
+def access_matrix(stack_file_path: Path, at: datetime) -> list[Cell]:
+    stack_file = read_stack_file(stack_file_path, encrypted_value=STAND_IN_EXTERNAL_ID)
+    prefix = f"{PROJECT}:"
+    try:
+        config = parse_stack_config(
+            {k.removeprefix(prefix): v for k, v in stack_file.config.items() if k.startswith(prefix)},
+            {k.removeprefix(prefix) for k in stack_file.secret_keys},
+        )
+    except ConfigError as error:
+        raise ReportError(str(error)) from None
+    if not isinstance(config, YoursStackConfig):
+        raise ReportError(f"{stack_file_path} is a their stack: the access matrix is of a yours stack")
+    run = run_program(
+        stack_file.config,
+        stack=stack_file.stack,
+        mocks=_stand_ins(config, region=stack_file.config.get("aws:region", "us-east-1")),
+        secret_keys=stack_file.secret_keys,
+    )
+    if run.error is not None:
+        raise ReportError(str(run.error))
+    return _decide(run, config, at)
+
+
+def _stand_ins(config: YoursStackConfig, region: str) -> AwsMocks:
+    """Mocks that answer what an offline run of this config asks and cannot know."""
+    return AwsMocks(
+        region=region,
+        stack_references={
+            party.trust.stack: StackReferenceOutputs(
+                {
+                    "partyName": party.name,
+                    "assumeRoleArn": f"arn:aws:iam::{STAND_IN_ACCOUNT}:role/{LOCAL_ROLE_NAME}",
+                    "externalId": STAND_IN_EXTERNAL_ID,
+                },
+                frozenset({"externalId"}),
+            )
+            for party in config.third_parties
+            if isinstance(party.trust, TheirStackReference)
+        },
+        existing_instances={
+            i.instance_id: ExistingInstance("existing-instance-profile", "ExistingInstanceRole")
+            for i in config.instances
+            if isinstance(i, ExistingInstanceConfig)
+        },
+    )
+
+
+def _decide(run: ProgramRun, config: YoursStackConfig, at: datetime) -> list[Cell]:
+    policies = collect_policies(run)
+    outputs = run.stack_outputs
+    account = next(i.answer for i in run.invokes if i.token.endswith("getCallerIdentity"))["accountId"]
+    partition = next(i.answer for i in run.invokes if i.token.endswith("getPartition"))["partition"]
+    region = next(i.answer for i in run.invokes if i.token.endswith("getRegion"))["region"]
+    document = outputs["sessionDocument"]
+    document_arn = f"arn:{partition}:ssm:{region}:{account}:document/{document}"
+    now = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    pairs = []
+    requests = []
+    for party in config.third_parties:
+        role_arn = outputs["sessionRoles"][party.name]
+        principal = f"arn:{partition}:sts::{account}:assumed-role/{party.role_name}/access-report"
+        for instance in config.instances:
+            key = instance.name if isinstance(instance, NewInstanceConfig) else instance.instance_id
+            instance_arn = f"arn:{partition}:ec2:{region}:{account}:instance/{outputs['instances'][key]['id']}"
+            context = {"aws:CurrentTime": now, "aws:userid": f"AROAREPORT:{party.role_name}"}
+            on_instance = {
+                **context,
+                f"ssm:resourceTag/{config.tag_key}": instance.granted_to,
+                "ssm:SessionDocumentAccessCheck": "true",
+            }
+            requests += [
+                Request(principal, "ssm:StartSession", instance_arn, account, on_instance),
+                Request(principal, "ssm:StartSession", document_arn, account, context),
+            ]
+            pairs.append((party, key, instance, role_arn))
+    decisions = evaluate([policies.simulation(request) for request in requests])
+
+    cells = []
+    for index, (party, key, instance, role_arn) in enumerate(pairs):
+        allowed = decisions[2 * index] == decisions[2 * index + 1] == "Allowed"
+        cells.append(
+            Cell(
+                party=party.name,
+                instance=key,
+                granted=instance.granted_to == party.name and (party.expires is None or at < party.expires),
+                allowed=allowed,
+                os_user=policies.role_tags[role_arn].get("SSMSessionRunAs"),
+                until=party.expires,
+                document=document,
+            )
+        )
+    return cells

@@ -1,0 +1,60 @@
+"""Each security condition, removed from the registered policies one at a time.
+
+A mutation that no case of the decision table notices means the table is missing a case: the
+condition could break and nothing would say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from proof.access_model import RegisteredPolicies
+
+Mutation = Callable[[RegisteredPolicies], RegisteredPolicies]
+
+
+def without_condition_key(key: str) -> Mutation:
+    """Every condition on ``key`` (or on a key starting with ``key``) removed, wherever it appears."""
+
+    def mutate(policies: RegisteredPolicies) -> RegisteredPolicies:
+        mutated = policies.copy()
+        for document in mutated.documents():
+            for statement in document["Statement"]:
+                condition = statement.get("Condition", {})
+                for operator in list(condition):
+                    for condition_key in [k for k in condition[operator] if k.startswith(key)]:
+                        del condition[operator][condition_key]
+                    if not condition[operator]:
+                        del condition[operator]
+                if "Condition" in statement and not condition:
+                    del statement["Condition"]
+        return mutated
+
+    return mutate
+
+
+def without_statement(sid: str) -> Mutation:
+    """The statement with this Sid removed from every document."""
+
+    def mutate(policies: RegisteredPolicies) -> RegisteredPolicies:
+        mutated = policies.copy()
+        for document in mutated.documents():
+            document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != sid]
+        return mutated
+
+    return mutate
+
+
+def mutations(tag_key: str) -> dict[str, Mutation]:
+    """Every security condition of the product, by name."""
+    return {
+        "ExternalId": without_condition_key("sts:ExternalId"),
+        "ABAC tag condition": without_condition_key(f"ssm:resourceTag/{tag_key}"),
+        "session document access check": without_condition_key("ssm:SessionDocumentAccessCheck"),
+        "source identity": without_condition_key("sts:SourceIdentity"),
+        "expiry": without_condition_key("aws:CurrentTime"),
+        "MFA requirement": without_condition_key("aws:MultiFactorAuthPresent"),
+        "own sessions only": without_condition_key("ssm:resourceTag/aws:ssmmessages:session-id"),
+        "deny on chaining, commands and session listing": without_statement("DenyChainingCommandsAndSessionListing"),
+        "deny on any other session document": without_statement("DenySessionsThroughAnyOtherDocument"),
+    }
