@@ -64,6 +64,8 @@ class EncryptedLogGroup(pulumi.ComponentResource):
             name=args.log_group_name,
             retention_in_days=args.retention_days,
             kms_key_id=self.key.arn,
+            # The provider's own flag says the same as retain_on_delete, where a policy pack can see it.
+            skip_destroy=args.retain_on_delete,
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete),
         )
         self.register_outputs({"keyArn": self.key.arn, "logGroupName": self.log_group.name})

@@ -51,6 +51,8 @@ class RegisteredResource:
     """Inputs with :class:`proof.wire.Secret` and :class:`proof.wire.Unknown` markers kept."""
     outputs: dict[str, Any]
     """What the mocks answered: the inputs plus the computed identifiers."""
+    dependencies: tuple[str, ...]
+    """URNs of the resources it depends on."""
     retain_on_delete: bool
     protect: bool
     delete_before_replace: bool
@@ -131,6 +133,7 @@ class _RecordingMonitor(MockMonitor):
             id=response.id,
             raw_inputs=decode_struct(request.object),
             outputs=unwrap(decode_struct(response.object)),
+            dependencies=tuple(request.dependencies),
             retain_on_delete=request.retainOnDelete,
             protect=request.protect,
             delete_before_replace=request.deleteBeforeReplace,

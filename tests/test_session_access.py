@@ -215,6 +215,7 @@ def test_session_logs_are_encrypted_retained_and_kept_when_the_stack_is_destroye
     key = session_key(yours_run)
     assert log_group.inputs["retentionInDays"] == 365
     assert log_group.retain_on_delete is True
+    assert log_group.inputs["skipDestroy"] is True  # the same, where a policy pack can check it
     assert key.retain_on_delete is True  # without its key, a kept log group cannot be read
     assert key.inputs["enableKeyRotation"] is True
     assert key.inputs["deletionWindowInDays"] == 30

@@ -1,0 +1,179 @@
+"""The CrossGuard policy pack, run over what both stacks register under mocks, without the Pulumi CLI.
+
+Each policy passes the committed stacks; then, for each policy, a copy with exactly its rule broken
+draws exactly its violation, and no other policy's.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable
+
+import pytest
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+)
+
+from policy_pack.security_bar import POLICIES
+from proof.aws_mocks import AwsMocks
+from proof.program_run import ProgramRun
+from tests.conftest import run_their
+
+Resources = list[PolicyResource]
+
+
+def policy_resources(*runs: ProgramRun) -> Resources:
+    """Every custom resource the runs registered, as the policy SDK hands it to a policy."""
+    registered = [r for run in runs for r in run.resources if r.custom]
+    resources = {
+        r.urn: PolicyResource(
+            resource_type=r.type,
+            props=copy.deepcopy(r.inputs),
+            urn=r.urn,
+            name=r.name,
+            opts=PolicyResourceOptions(
+                protect=r.protect,
+                ignore_changes=list(r.ignore_changes),
+                delete_before_replace=r.delete_before_replace,
+                aliases=[],
+                custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+                additional_secret_outputs=[],
+            ),
+            provider=None,
+            parent=None,
+            dependencies=[],
+            property_dependencies={},
+        )
+        for r in registered
+    }
+    for r in registered:
+        resources[r.urn].dependencies = [resources[urn] for urn in r.dependencies if urn in resources]
+    return list(resources.values())
+
+
+def violations(resources: Resources) -> list[tuple[str, str]]:
+    """(policy name, message) of every violation of every policy."""
+    found: list[tuple[str, str]] = []
+    for policy in POLICIES:
+        validations = policy.validate if isinstance(policy.validate, list) else [policy.validate]
+        for validate in validations:
+
+            def report(message: str, urn: str | None = None, name: str = policy.name) -> None:
+                found.append((name, message))
+
+            if isinstance(policy, ResourceValidationPolicy):
+                for r in resources:
+                    validate(ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, r.opts, None, {}), report)
+            else:
+                validate(StackValidationArgs(resources, {}), report)
+    return found
+
+
+@pytest.fixture(scope="module")
+def stacks(their_run, yours_run) -> Resources:
+    their_with_mfa = run_their(AwsMocks(account_id="222233334444"), requireMfa=True)
+    return policy_resources(their_run, their_with_mfa, yours_run)
+
+
+def test_the_committed_stacks_meet_every_policy(stacks):
+    assert violations(stacks) == []
+
+
+def test_every_policy_is_mandatory_and_says_why():
+    for policy in POLICIES:
+        assert policy.enforcement_level.value == "mandatory"
+        assert "Mandatory: " in policy.description
+
+
+def first(resources: Resources, resource_type: str, predicate: Callable[[PolicyResource], bool] = lambda r: True):
+    return next(r for r in resources if r.resource_type == resource_type and predicate(r))
+
+
+def edit_json(resource: PolicyResource, key: str, edit: Callable[[dict], None]) -> None:
+    document = json.loads(resource.props[key])
+    edit(document)
+    resource.props[key] = json.dumps(document)
+
+
+def imdsv1(resources: Resources) -> None:
+    first(resources, "aws:ec2/instance:Instance").props["metadataOptions"]["httpTokens"] = "optional"
+
+
+def internet_gateway(resources: Resources) -> None:
+    vpc = first(resources, "aws:ec2/vpc:Vpc")
+    resources.append(
+        PolicyResource(
+            "aws:ec2/internetGateway:InternetGateway",
+            {"vpcId": "vpc-1"},
+            f"{vpc.urn}-igw",
+            "igw",
+            vpc.opts,
+            None,
+            None,
+            [],
+            {},
+        )
+    )
+
+
+def ssh_from_anywhere(resources: Resources) -> None:
+    rule = first(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    rule.props.update({"fromPort": 22, "toPort": 22, "cidrIpv4": "0.0.0.0/0"})
+    rule.props.pop("referencedSecurityGroupId")
+
+
+def trust_without_external_id(resources: Resources) -> None:
+    role = first(resources, "aws:iam/role:Role", lambda r: "SSMSessionRunAs" in (r.props.get("tags") or {}))
+    edit_json(role, "assumeRolePolicy", lambda doc: doc["Statement"][0]["Condition"].pop("StringEquals"))
+
+
+def no_deny_on_assume_role(resources: Resources) -> None:
+    role = first(resources, "aws:iam/role:Role", lambda r: "SSMSessionRunAs" in (r.props.get("tags") or {}))
+    policy = first(resources, "aws:iam/rolePolicy:RolePolicy", lambda p: role in p.dependencies)
+
+    def drop_deny(document: dict) -> None:
+        document["Statement"] = [s for s in document["Statement"] if "sts:AssumeRole" not in json.dumps(s)]
+
+    edit_json(policy, "policy", drop_deny)
+
+
+def session_logs_deleted_on_destroy(resources: Resources) -> None:
+    first(resources, "aws:cloudwatch/logGroup:LogGroup", lambda g: g.props["name"].endswith("/sessions")).props[
+        "skipDestroy"
+    ] = False
+
+
+def run_as_off(resources: Resources) -> None:
+    edit_json(
+        first(resources, "aws:ssm/document:Document"), "content", lambda doc: doc["inputs"].update(runAsEnabled=False)
+    )
+
+
+BROKEN_RULES = [
+    (imdsv1, "instances-are-hardened", "IMDSv2 must be required"),
+    (internet_gateway, "no-internet-gateway-or-nat", "an internet gateway would give"),
+    (ssh_from_anywhere, "security-groups-allow-only-https-inside", "opens to 0.0.0.0/0"),
+    (trust_without_external_id, "cross-account-trust-requires-external-id", "without requiring an ExternalId"),
+    (no_deny_on_assume_role, "session-roles-deny-assume-role", "has no explicit Deny on sts:AssumeRole"),
+    (session_logs_deleted_on_destroy, "session-logs-encrypted-and-kept", "must be kept when the stack is destroyed"),
+    (run_as_off, "session-documents-record-and-run-as", "must set runAsEnabled to true"),
+]
+
+
+def test_every_policy_has_a_broken_rule_below():
+    assert sorted(name for _, name, _ in BROKEN_RULES) == sorted(policy.name for policy in POLICIES)
+
+
+@pytest.mark.parametrize(("break_rule", "policy", "message"), BROKEN_RULES, ids=[p for _, p, _ in BROKEN_RULES])
+def test_breaking_exactly_one_rule_draws_exactly_its_violation(stacks, break_rule, policy, message):
+    resources = copy.deepcopy(stacks)
+    break_rule(resources)
+    found = violations(resources)
+    assert {name for name, _ in found} == {policy}, found
+    assert any(message in text for _, text in found), found
