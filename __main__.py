@@ -7,14 +7,7 @@ from typing import Any
 import pulumi
 
 from components.arns import iam_role_arn, mfa_device_arn
-from components.aws_lookups import (
-    amazon_linux_2023_image,
-    availability_zones,
-    current_account,
-    endpoint_service_name,
-    existing_instance_role,
-    service_principal,
-)
+from components.aws_lookups import current_account, yours_lookups
 from components.cli_profile import aws_cli_config, start_session_command
 from components.config import TheirStackConfig, YoursStackConfig, load_stack_config
 from components.config.yours import ExistingInstanceConfig, NewInstanceConfig
@@ -67,35 +60,25 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
 def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
     """Your account: the private network, the tagged instances, and who may open sessions on them."""
     stack = pulumi.get_stack()
-    account = current_account()
     # Every lookup comes first: a config the account cannot satisfy stops before any resource.
-    zones = availability_zones(len(config.network.subnet_cidrs), key="network.subnetCidrs")
-    interface_endpoint_services = {
-        service: endpoint_service_name(service, endpoint_type="Interface")
-        for service in config.network.interface_endpoints
-    }
-    new_instances = [i for i in config.instances if isinstance(i, NewInstanceConfig)]
-    images = {t: amazon_linux_2023_image(t) for t in sorted({i.instance_type for i in new_instances})}
-    existing_roles = {
-        i.instance_id: existing_instance_role(i.instance_id, key=f"instances[{index}].id")
-        for index, i in enumerate(config.instances)
-        if isinstance(i, ExistingInstanceConfig)
-    }
+    aws = yours_lookups(config)
+    account = aws.account
 
     network = PrivateSsmNetwork(
         "network",
         PrivateSsmNetworkArgs(
             vpc_cidr=str(config.network.vpc_cidr),
             subnets=[
-                PrivateSubnet(str(cidr), zone) for cidr, zone in zip(config.network.subnet_cidrs, zones, strict=True)
+                PrivateSubnet(str(cidr), zone)
+                for cidr, zone in zip(config.network.subnet_cidrs, aws.availability_zones, strict=True)
             ],
-            interface_endpoint_services=interface_endpoint_services,
-            s3_gateway_service=endpoint_service_name("s3", endpoint_type="Gateway"),
+            interface_endpoint_services=aws.interface_endpoint_services,
+            s3_gateway_service=aws.s3_gateway_service,
             flow_log_group_name=log_group_name(stack, "vpc-flow-logs"),
             flow_log_retention_days=config.network.flow_log_retention_days,
             account=account,
-            logs_service_principal=service_principal("logs"),
-            flow_logs_service_principal=service_principal("vpc-flow-logs"),
+            logs_service_principal=aws.logs_service_principal,
+            flow_logs_service_principal=aws.flow_logs_service_principal,
         ),
     )
     fleet = InstanceFleet(
@@ -107,10 +90,11 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
                     name=i.name,
                     granted_to=i.granted_to,
                     instance_type=i.instance_type,
-                    image_id=images[i.instance_type],
+                    image_id=aws.images[i.instance_type],
                     subnet_id=network.subnet_ids[i.subnet_index],
                 )
-                for i in new_instances
+                for i in config.instances
+                if isinstance(i, NewInstanceConfig)
             ],
             existing_instances={
                 i.instance_id: i.granted_to for i in config.instances if isinstance(i, ExistingInstanceConfig)
@@ -118,7 +102,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             run_as_users={p.name: p.run_as_user for p in config.third_parties},
             security_group_id=network.instance_security_group.id,
             partition=account.partition,
-            ec2_service_principal=service_principal("ec2"),
+            ec2_service_principal=aws.ec2_service_principal,
         ),
     )
     trusts = [party_trust(index, party) for index, party in enumerate(config.third_parties)]
@@ -140,7 +124,10 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             tag_key=config.tag_key,
             instance_roles={
                 "fleet-instances": InstanceRole(fleet.instance_role.name, fleet.instance_role.arn),
-                **{f"existing-{role.name}": InstanceRole(role.name, role.arn) for role in existing_roles.values()},
+                **{
+                    f"existing-{role.name}": InstanceRole(role.name, role.arn)
+                    for role in aws.existing_instance_roles.values()
+                },
             },
             document_name=document_name,
             log_group_name=log_group_name(stack, "sessions"),
@@ -148,7 +135,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             idle_timeout_minutes=config.session.idle_timeout_minutes,
             max_duration_minutes=config.session.max_duration_minutes,
             account=account,
-            logs_service_principal=service_principal("logs"),
+            logs_service_principal=aws.logs_service_principal,
         ),
     )
 
@@ -161,9 +148,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
 
     return {
         "sessionRoles": {party: role.arn for party, role in access.session_roles.items()},
-        "instances": {
-            key: {"id": i.instance_id, "party": i.party, "osUser": i.os_user} for key, i in fleet.instances.items()
-        },
+        "instances": {key: instance.as_output() for key, instance in fleet.instances.items()},
         "sessionDocument": access.document.name,
         "sessionLogGroup": access.log_group.name,
         "kmsKeyArn": access.key.arn,

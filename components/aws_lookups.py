@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
-from components.config import ConfigError
+from components.config import ConfigError, YoursStackConfig
+from components.config.yours import ExistingInstanceConfig, NewInstanceConfig
 
 AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{architecture}"
 """The public SSM parameter that always names the current Amazon Linux 2023 image."""
@@ -74,3 +75,44 @@ def existing_instance_role(instance_id: str, *, key: str) -> ExistingInstanceRol
         )
     role = aws.iam.get_instance_profile(name=profile)
     return ExistingInstanceRole(name=role.role_name, arn=role.role_arn)
+
+
+@dataclass(frozen=True)
+class YoursLookups:
+    """Everything the yours stack asks AWS, asked before it registers any resource."""
+
+    account: AwsAccount
+    availability_zones: list[str]
+    """One zone per configured subnet."""
+    interface_endpoint_services: dict[str, str]
+    """Short name -> the region's full service name, per configured interface endpoint."""
+    s3_gateway_service: str
+    images: dict[str, str]
+    """Instance type -> the current Amazon Linux 2023 image for its architecture."""
+    existing_instance_roles: dict[str, ExistingInstanceRole]
+    """Existing instance id -> the role it runs as."""
+    logs_service_principal: str
+    flow_logs_service_principal: str
+    ec2_service_principal: str
+
+
+def yours_lookups(config: YoursStackConfig) -> YoursLookups:
+    new_instance_types = {i.instance_type for i in config.instances if isinstance(i, NewInstanceConfig)}
+    return YoursLookups(
+        account=current_account(),
+        availability_zones=availability_zones(len(config.network.subnet_cidrs), key="network.subnetCidrs"),
+        interface_endpoint_services={
+            service: endpoint_service_name(service, endpoint_type="Interface")
+            for service in config.network.interface_endpoints
+        },
+        s3_gateway_service=endpoint_service_name("s3", endpoint_type="Gateway"),
+        images={instance_type: amazon_linux_2023_image(instance_type) for instance_type in sorted(new_instance_types)},
+        existing_instance_roles={
+            i.instance_id: existing_instance_role(i.instance_id, key=f"instances[{index}].id")
+            for index, i in enumerate(config.instances)
+            if isinstance(i, ExistingInstanceConfig)
+        },
+        logs_service_principal=service_principal("logs"),
+        flow_logs_service_principal=service_principal("vpc-flow-logs"),
+        ec2_service_principal=service_principal("ec2"),
+    )

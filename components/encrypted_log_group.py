@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from components.arns import AwsAccount
 from components.iam_documents import Statement
-from components.kms_policies import log_group_key_policy
+from components.log_group_policies import log_group_key_policy
 from components.naming import PROJECT
 
 KEY_DELETION_WINDOW_DAYS = 30

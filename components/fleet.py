@@ -38,6 +38,9 @@ class FleetInstance:
     party: str
     os_user: str
 
+    def as_output(self) -> dict[str, object]:
+        return {"id": self.instance_id, "party": self.party, "osUser": self.os_user}
+
 
 @dataclass
 class InstanceFleetArgs:
@@ -130,9 +133,6 @@ class InstanceFleet(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "instanceRoleArn": self.instance_role.arn,
-                "instances": {
-                    key: {"id": i.instance_id, "party": i.party, "osUser": i.os_user}
-                    for key, i in self.instances.items()
-                },
+                "instances": {key: instance.as_output() for key, instance in self.instances.items()},
             }
         )

@@ -127,40 +127,29 @@ class PrivateSsmNetwork(pulumi.ComponentResource):
                 opts=child,
             )
 
-        # Rules as their own resources: the two groups refer to each other.
-        https = {"ip_protocol": "tcp", "from_port": HTTPS, "to_port": HTTPS}
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-from-instances",
-            security_group_id=endpoint_security_group.id,
-            referenced_security_group_id=self.instance_security_group.id,
-            description="HTTPS from the private instances",
-            **https,
-            opts=child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-endpoints-from-endpoints",
-            security_group_id=endpoint_security_group.id,
-            referenced_security_group_id=endpoint_security_group.id,
-            description="HTTPS among the endpoints' interfaces",
-            **https,
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-instances-to-endpoints",
-            security_group_id=self.instance_security_group.id,
-            referenced_security_group_id=endpoint_security_group.id,
-            description="HTTPS to the VPC interface endpoints",
-            **https,
-            opts=child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{name}-instances-to-s3",
-            security_group_id=self.instance_security_group.id,
-            prefix_list_id=s3_gateway.prefix_list_id,
-            description="HTTPS to S3 through the gateway endpoint (dnf repositories, agent updates)",
-            **https,
-            opts=child,
-        )
+        # HTTPS only, between the instances and the endpoints (and S3): nothing else in or out. The rules
+        # are resources of their own because the two groups refer to each other.
+        instances, endpoints = self.instance_security_group.id, endpoint_security_group.id
+        for rule, rule_name, group, peer, description in [
+            (aws.vpc.SecurityGroupIngressRule, "endpoints-from-instances", endpoints,
+             {"referenced_security_group_id": instances}, "HTTPS from the private instances"),
+            (aws.vpc.SecurityGroupIngressRule, "endpoints-from-endpoints", endpoints,
+             {"referenced_security_group_id": endpoints}, "HTTPS among the endpoints' interfaces"),
+            (aws.vpc.SecurityGroupEgressRule, "instances-to-endpoints", instances,
+             {"referenced_security_group_id": endpoints}, "HTTPS to the VPC interface endpoints"),
+            (aws.vpc.SecurityGroupEgressRule, "instances-to-s3", instances,
+             {"prefix_list_id": s3_gateway.prefix_list_id}, "HTTPS to S3 (dnf repositories, agent updates)"),
+        ]:  # fmt: skip
+            rule(
+                f"{name}-{rule_name}",
+                security_group_id=group,
+                ip_protocol="tcp",
+                from_port=HTTPS,
+                to_port=HTTPS,
+                description=description,
+                **peer,
+                opts=child,
+            )
 
         self._flow_logs(name, args)
 

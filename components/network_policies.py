@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.arns import AwsAccount, log_group_arn
-from components.iam_documents import policy_document, service_trust_policy, statement
+from components.arns import AwsAccount
+from components.iam_documents import policy_document, service_trust_policy
+from components.log_group_policies import log_group_writer_statements
 
 
 def flow_logs_trust_policy(account: AwsAccount, service_principal: str) -> dict[str, Any]:
@@ -22,15 +23,5 @@ def flow_logs_trust_policy(account: AwsAccount, service_principal: str) -> dict[
 
 
 def flow_logs_delivery_policy(account: AwsAccount, log_group_name: str) -> dict[str, Any]:
-    """Write flow log records into the one log group (the stack creates it, so no CreateLogGroup)."""
-    log_group = log_group_arn(account, log_group_name)
-    return policy_document(
-        statement(
-            "WriteFlowLogRecords",
-            "Allow",
-            ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources=[log_group, f"{log_group}:*"],
-        ),
-        # DescribeLogGroups has no resource type (Service Authorization Reference): only "*" matches it.
-        statement("FindTheLogGroup", "Allow", "logs:DescribeLogGroups", resources="*"),
-    )
+    """Write flow log records into the one log group."""
+    return policy_document(*log_group_writer_statements(account, log_group_name))

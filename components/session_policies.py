@@ -14,8 +14,9 @@ from typing import Any
 
 import pulumi
 
-from components.arns import AwsAccount, log_group_arn
+from components.arns import AwsAccount
 from components.iam_documents import Statement, policy_document, statement
+from components.log_group_policies import log_group_writer_statements
 
 
 def iam_time(moment: datetime) -> str:
@@ -131,22 +132,8 @@ def instance_session_policy(
     account: AwsAccount, log_group_name: str, session_key_arn: pulumi.Input[str]
 ) -> dict[str, Any]:
     """What SSM Agent needs to stream sessions to the encrypted log group and to decrypt session data."""
-    log_group = log_group_arn(account, log_group_name)
     return policy_document(
-        statement(
-            "StreamSessionLogs",
-            "Allow",
-            ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            resources=[log_group, f"{log_group}:*"],
-        ),
-        statement(
-            # The agent checks the group is encrypted before it streams, as cloudWatchEncryptionEnabled asks.
-            # DescribeLogGroups has no resource type (Service Authorization Reference): only "*" matches it.
-            "CheckTheLogGroupIsEncrypted",
-            "Allow",
-            "logs:DescribeLogGroups",
-            resources="*",
-        ),
+        *log_group_writer_statements(account, log_group_name),
         statement("DecryptSessionData", "Allow", "kms:Decrypt", resources=session_key_arn),
     )
 

@@ -9,7 +9,6 @@ request here depends on them.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -92,8 +91,3 @@ def _arn_of_role_named(run: ProgramRun, name: str) -> str:
     account_id = next(i.answer["accountId"] for i in run.invokes if i.token.endswith("getCallerIdentity"))
     partition = next(i.answer["partition"] for i in run.invokes if i.token.endswith("getPartition"))
     return f"arn:{partition}:iam::{account_id}:role/{name}"
-
-
-def policy_json(policies: RegisteredPolicies) -> str:
-    """The whole model as text, to compare or print."""
-    return json.dumps({"identity": policies.identity, "resource": policies.resource}, indent=1, sort_keys=True)

@@ -102,12 +102,6 @@ class ProgramRun:
             raise AssertionError(f"expected one {type_token}, found {len(found)}: {[r.name for r in found]}")
         return found[0]
 
-    def named(self, name: str) -> RegisteredResource:
-        found = [r for r in self.resources if r.name == name]
-        if len(found) != 1:
-            raise AssertionError(f"expected one resource named {name}, found {len(found)}")
-        return found[0]
-
     def children_of(self, parent: RegisteredResource) -> list[RegisteredResource]:
         return [r for r in self.resources if r.parent_urn == parent.urn]
 
@@ -196,6 +190,11 @@ def run_program(
     except pulumi.RunError as error:
         run.error = error
     finally:
+        # As asyncio.run does: a run stopped by an error leaves work pending; cancel it, then close.
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
         pulumi.runtime.set_all_config({}, [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,3 +73,14 @@ def their_run() -> ProgramRun:
 def yours_run() -> ProgramRun:
     """The yours program, run once from the committed Pulumi.yours.yaml."""
     return run_yours()
+
+
+@pytest.fixture
+def aws_home(tmp_path, monkeypatch) -> Path:
+    """An empty home whose ~/.aws the AWS SDK reads, with no credentials from the environment."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / ".aws" / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / ".aws" / "credentials"))
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    return tmp_path

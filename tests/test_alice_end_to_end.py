@@ -28,30 +28,19 @@ def moto_endpoint():
     server.stop()
 
 
-@pytest.fixture
-def empty_home(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / ".aws" / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / ".aws" / "credentials"))
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(variable, raising=False)
-    # The helper alice installed is on her PATH.
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{Path('/usr/bin')}:{Path('/bin')}")
-    return tmp_path
-
-
-def test_the_pasted_profile_chains_alice_into_your_session_role(moto_endpoint, empty_home, monkeypatch):
+def test_the_pasted_profile_chains_alice_into_your_session_role(moto_endpoint, aws_home, monkeypatch):
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:/usr/bin:/bin")  # the helper she installed
     their = run_their(AwsMocks(account_id=THEIR_ACCOUNT)).stack_outputs
     accounts = create_chain_accounts(moto_endpoint, external_id=their["externalId"])
     assert (accounts.local_role_arn, accounts.your_role_arn) == (their["assumeRoleArn"], their["yourRoleArn"])
 
     write_aws_files(
-        empty_home, accounts, config_text=their["awsCliConfig"]["alice"], source_profile="third-party-a-source"
+        aws_home, accounts, config_text=their["awsCliConfig"]["alice"], source_profile="third-party-a-source"
     )
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)  # every AWS call, the helper's too, goes to moto
 
     identity = boto3.Session(profile_name="third-party-a").client("sts", region_name=REGION).get_caller_identity()
     assert identity["Account"] == YOUR_ACCOUNT
     assert identity["Arn"] == f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"
-    cache = empty_home / ".aws" / "third-party-ec2-access" / "cache"
+    cache = aws_home / ".aws" / "third-party-ec2-access" / "cache"
     assert len(list(cache.iterdir())) == 1  # the next AWS CLI command reuses it

@@ -11,7 +11,6 @@ import json
 import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import boto3
 import pytest
@@ -49,16 +48,6 @@ class RecordingSessions:
             "before-parameter-build.sts.AssumeRole", lambda params, **_: self.assume_role_calls.append(dict(params))
         )
         return session
-
-
-@pytest.fixture
-def aws_home(tmp_path, monkeypatch) -> Path:
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / ".aws" / "config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / ".aws" / "credentials"))
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(variable, raising=False)
-    return tmp_path
 
 
 @pytest.fixture

@@ -97,6 +97,16 @@ def instances(*ids: str) -> dict:
     return {"InstanceInformationList": [{"InstanceId": i} for i in ids]}
 
 
+def listed(ssm: Stubber, granted: tuple[str, ...], visible: tuple[str, ...]) -> None:
+    """The check's two listings: the instances tagged for the party, then every one visible."""
+    ssm.add_response(
+        "describe_instance_information",
+        instances(*granted),
+        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
+    )
+    ssm.add_response("describe_instance_information", instances(*visible), {"Filters": []})
+
+
 def denied(ssm: Stubber, target: str, document: str) -> None:
     ssm.add_client_error(
         "start_session",
@@ -155,12 +165,7 @@ def sessions() -> StubbedSessions:
 def test_a_sound_setup_passes_every_check_and_ends_its_session(sessions, tmp_path):
     chain_stubs(sessions)
     ssm = sessions.stub("ssm", YOUR_KEY)
-    ssm.add_response(
-        "describe_instance_information",
-        instances(GRANTED),
-        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
-    )
-    ssm.add_response("describe_instance_information", instances(GRANTED, OTHER), {"Filters": []})
+    listed(ssm, granted=(GRANTED,), visible=(GRANTED, OTHER))
     opened(ssm, GRANTED, DOCUMENT, "alice-0123456789abcdef0")
     denied(ssm, GRANTED, "AWS-StartPortForwardingSession")
     denied(ssm, OTHER, DOCUMENT)
@@ -187,12 +192,7 @@ def test_a_sound_setup_passes_every_check_and_ends_its_session(sessions, tmp_pat
 def test_a_session_opened_where_it_should_be_refused_fails_and_is_ended(sessions, tmp_path):
     chain_stubs(sessions)
     ssm = sessions.stub("ssm", YOUR_KEY)
-    ssm.add_response(
-        "describe_instance_information",
-        instances(GRANTED),
-        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
-    )
-    ssm.add_response("describe_instance_information", instances(GRANTED, OTHER), {"Filters": []})
+    listed(ssm, granted=(GRANTED,), visible=(GRANTED, OTHER))
     opened(ssm, GRANTED, DOCUMENT, "alice-1")
     denied(ssm, GRANTED, "AWS-StartPortForwardingSession")
     opened(ssm, OTHER, DOCUMENT, "alice-2")  # a grant too wide
@@ -208,12 +208,7 @@ def test_a_session_opened_where_it_should_be_refused_fails_and_is_ended(sessions
 def test_no_granted_instance_fails_the_check(sessions, tmp_path):
     chain_stubs(sessions)
     ssm = sessions.stub("ssm", YOUR_KEY)
-    ssm.add_response(
-        "describe_instance_information",
-        instances(),
-        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
-    )
-    ssm.add_response("describe_instance_information", instances(OTHER), {"Filters": []})
+    listed(ssm, granted=(), visible=(OTHER,))
     denied(ssm, OTHER, DOCUMENT)
     ssm.activate()
 
@@ -225,12 +220,7 @@ def test_no_granted_instance_fails_the_check(sessions, tmp_path):
 
 def sound_ssm(sessions: StubbedSessions) -> None:
     ssm = sessions.stub("ssm", YOUR_KEY)
-    ssm.add_response(
-        "describe_instance_information",
-        instances(GRANTED),
-        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
-    )
-    ssm.add_response("describe_instance_information", instances(GRANTED), {"Filters": []})
+    listed(ssm, granted=(GRANTED,), visible=(GRANTED,))
     opened(ssm, GRANTED, DOCUMENT, "alice-3")
     denied(ssm, GRANTED, "AWS-StartPortForwardingSession")
     ssm.activate()
@@ -266,12 +256,7 @@ def test_check_without_a_profile_or_the_chain_options_says_what_it_needs(session
 def test_a_refused_session_on_the_granted_instance_fails_the_check(sessions, tmp_path):
     chain_stubs(sessions)
     ssm = sessions.stub("ssm", YOUR_KEY)
-    ssm.add_response(
-        "describe_instance_information",
-        instances(GRANTED),
-        {"Filters": [{"Key": "tag:ExternalAccessGrantedTo", "Values": ["Third_Party_A"]}]},
-    )
-    ssm.add_response("describe_instance_information", instances(GRANTED), {"Filters": []})
+    listed(ssm, granted=(GRANTED,), visible=(GRANTED,))
     denied(ssm, GRANTED, DOCUMENT)
     denied(ssm, GRANTED, "AWS-StartPortForwardingSession")
     ssm.activate()

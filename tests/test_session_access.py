@@ -257,7 +257,8 @@ def test_the_instance_role_may_stream_to_the_session_log_group_and_decrypt(yours
     assert attachment.inputs["role"] == fleet_role.outputs["name"]
     statements = by_sid(policy.json_input("policy")["Statement"])
     log_group_arn = f"arn:aws:logs:eu-west-1:111122223333:log-group:{SESSION_LOG_GROUP}"
-    assert statements["StreamSessionLogs"]["Resource"] == [log_group_arn, f"{log_group_arn}:*"]
+    assert statements["WriteIntoTheLogGroup"]["Resource"] == [log_group_arn, f"{log_group_arn}:*"]
+    assert statements["FindTheLogGroup"]["Resource"] == "*"  # DescribeLogGroups has no resource type
     assert statements["DecryptSessionData"]["Resource"] == session_key(yours_run).outputs["arn"]
     assert actions_of(statements["DecryptSessionData"]) == {"kms:Decrypt"}
 

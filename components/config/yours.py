@@ -152,9 +152,6 @@ class YoursStackConfig:
     instances: tuple[InstanceConfig, ...]
     session: SessionConfig
 
-    def party(self, name: str) -> ThirdPartyConfig:
-        return next(p for p in self.third_parties if p.name == name)
-
 
 def parse_yours_config(values: RawValues, *, third_parties_secret: bool, now: datetime) -> YoursStackConfig:
     tag_key = _tag_key(values)

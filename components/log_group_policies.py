@@ -1,4 +1,4 @@
-"""KMS key policies: who may administer a key, and which service may use it, for what."""
+"""An encrypted log group's policies: its key's policy, and what whoever writes into it needs."""
 
 from __future__ import annotations
 
@@ -72,3 +72,19 @@ def log_group_key_policy(
         ),
         *(key_users or []),
     )
+
+
+def log_group_writer_statements(account: AwsAccount, log_group_name: str) -> list[Statement]:
+    """Writing log events into one existing log group (it exists, so no logs:CreateLogGroup)."""
+    log_group = log_group_arn(account, log_group_name)
+    return [
+        statement(
+            "WriteIntoTheLogGroup",
+            "Allow",
+            ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            resources=[log_group, f"{log_group}:*"],
+        ),
+        # Writers find the group, and SSM Agent checks it is encrypted, through DescribeLogGroups,
+        # which has no resource type (Service Authorization Reference): only "*" matches it.
+        statement("FindTheLogGroup", "Allow", "logs:DescribeLogGroups", resources="*"),
+    ]
