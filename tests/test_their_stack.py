@@ -73,6 +73,8 @@ def test_committed_stack_file_registers_exactly_the_identity(their_run):
 def test_users_are_members_of_the_group_and_hold_no_policy_of_their_own(two_users_with_mfa):
     run = two_users_with_mfa
     assert sorted(u.inputs["name"] for u in run.of_type(USER)) == ["alice", "bob"]
+    # Removing a user from config removes it even with the MFA device the admin gave it.
+    assert all(u.inputs["forceDestroy"] is True for u in run.of_type(USER))
     assert run.one(GROUP).inputs["name"] == "GroupRemoteAccess"
     membership = run.one(GROUP_MEMBERSHIP)
     assert membership.inputs["group"] == "GroupRemoteAccess"
@@ -128,6 +130,10 @@ def test_access_keys_live_only_in_secrets_manager_as_secrets(two_users_with_mfa)
     versions = run.of_type(SECRET_VERSION)
     assert len(versions) == len(run.of_type(ACCESS_KEY)) == len(run.of_type(SECRET)) == 2
     secret_ids = {s.id for s in run.of_type(SECRET)}
+    assert sorted(s.inputs["namePrefix"] for s in run.of_type(SECRET)) == [
+        "third-party-ec2-access/alice/access-key-",
+        "third-party-ec2-access/bob/access-key-",
+    ]
     stored = []
     for version in versions:
         assert version.inputs["secretId"] in secret_ids
