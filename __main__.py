@@ -101,7 +101,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             },
             run_as_users={p.name: p.run_as_user for p in config.third_parties},
             security_group_id=network.instance_security_group.id,
-            partition=account.partition,
+            account=account,
             ec2_service_principal=aws.ec2_service_principal,
         ),
     )

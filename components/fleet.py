@@ -8,7 +8,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.arns import AwsAccount
 from components.iam_documents import service_trust_policy
+from components.instance_policies import instance_role_policy
 from components.naming import PROJECT
 from components.run_as_user import RUN_AS_USER_SCHEDULE, run_as_user_script
 
@@ -54,8 +56,8 @@ class InstanceFleetArgs:
     """Party -> the plain OS user its sessions run as (one user per party)."""
     security_group_id: pulumi.Input[str]
     """The instances' security group (HTTPS to the endpoints only)."""
-    partition: str
-    """For the ARN of the AWS managed policy."""
+    account: AwsAccount
+    """Where the instances run: their role's permissions name this account's resources only."""
     ec2_service_principal: str
     """EC2's principal in this partition (it assumes the instance role)."""
 
@@ -66,7 +68,8 @@ class InstanceFleet(pulumi.ComponentResource):
     creates its Run As user on exactly the instances tagged for it."""
 
     instance_role: aws.iam.Role
-    """The role of the fleet's instances: SSM's managed core policy; session logging is granted apart."""
+    """The role of the fleet's instances: only what SSM Agent needs, usable only from the instance itself;
+    session logging is granted apart."""
     instances: dict[str, FleetInstance]
     """Name (or id, for an existing instance) -> what it is and who may reach it."""
 
@@ -80,10 +83,11 @@ class InstanceFleet(pulumi.ComponentResource):
             assume_role_policy=pulumi.Output.json_dumps(service_trust_policy(args.ec2_service_principal)),
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(
-            f"{name}-ssm-core",
-            role=self.instance_role.name,
-            policy_arn=f"arn:{args.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        # Not AmazonSSMManagedInstanceCore: its ssm:GetParameter* on "*" reads every parameter of the account.
+        aws.iam.RolePolicy(
+            f"{name}-instance-agent",
+            role=self.instance_role.id,
+            policy=pulumi.Output.json_dumps(instance_role_policy(args.account)),
             opts=child,
         )
         profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=self.instance_role.name, opts=child)

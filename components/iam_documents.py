@@ -31,7 +31,7 @@ def statement(
     *,
     resources: pulumi.Input[str] | list[pulumi.Input[str]] | None = None,
     not_resources: list[pulumi.Input[str]] | None = None,
-    principal: dict[str, Any] | None = None,
+    principal: dict[str, Any] | str | None = None,
     condition: dict[str, dict[str, Any]] | None = None,
 ) -> Statement:
     """One statement, with only the elements given, in IAM's usual order."""

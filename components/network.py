@@ -11,7 +11,12 @@ import pulumi_aws as aws
 from components.arns import AwsAccount
 from components.encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupArgs
 from components.naming import PROJECT
-from components.network_policies import flow_logs_delivery_policy, flow_logs_trust_policy
+from components.network_policies import (
+    flow_logs_delivery_policy,
+    flow_logs_trust_policy,
+    interface_endpoint_policy,
+    s3_gateway_endpoint_policy,
+)
 
 HTTPS = 443
 
@@ -48,8 +53,9 @@ class PrivateSsmNetworkArgs:
 
 class PrivateSsmNetwork(pulumi.ComponentResource):
     """A VPC with DNS, private subnets with no internet route (no internet gateway, no NAT, no public
-    addresses), interface endpoints with private DNS, an S3 gateway endpoint, two security groups
-    that allow nothing but HTTPS between instances and endpoints, and encrypted flow logs."""
+    addresses), interface endpoints with private DNS, an S3 gateway endpoint, each endpoint with a policy
+    that admits only this account's principals, two security groups that allow nothing but HTTPS between
+    instances and endpoints, and encrypted flow logs."""
 
     vpc: aws.ec2.Vpc
     subnet_ids: list[pulumi.Output[str]]
@@ -111,6 +117,7 @@ class PrivateSsmNetwork(pulumi.ComponentResource):
             service_name=args.s3_gateway_service,
             vpc_endpoint_type="Gateway",
             route_table_ids=[route_table.id],
+            policy=pulumi.Output.json_dumps(s3_gateway_endpoint_policy(args.account)),
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
@@ -123,6 +130,7 @@ class PrivateSsmNetwork(pulumi.ComponentResource):
                 private_dns_enabled=True,
                 subnet_ids=self.subnet_ids,
                 security_group_ids=[endpoint_security_group.id],
+                policy=pulumi.Output.json_dumps(interface_endpoint_policy(args.account, service)),
                 tags={"Name": f"{name}-{service}"},
                 opts=child,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.arns import AwsAccount
-from components.iam_documents import policy_document, service_trust_policy
+from components.iam_documents import policy_document, service_trust_policy, statement
 from components.log_group_policies import log_group_writer_statements
 
 
@@ -25,3 +25,69 @@ def flow_logs_trust_policy(account: AwsAccount, service_principal: str) -> dict[
 def flow_logs_delivery_policy(account: AwsAccount, log_group_name: str) -> dict[str, Any]:
     """Write flow log records into the one log group."""
     return policy_document(*log_group_writer_statements(account, log_group_name))
+
+
+RESOURCE_PERIMETER_SERVICES = frozenset({"kms", "secretsmanager"})
+"""Interface endpoints whose every request names a resource, which must then be this account's. Others serve
+calls that name no resource (``logs:DescribeLogGroups``, ``ssm:ListAssociations``, the message channels) or
+AWS's own resources (``AWS-RunShellScript``), where ``aws:ResourceAccount`` would refuse SSM Agent itself."""
+
+SSM_AGENT_BUCKETS = (
+    "aws-ssm-{region}",
+    "amazon-ssm-{region}",
+    "amazon-ssm-packages-{region}",
+    "{region}-birdwatcher-prod",
+    "aws-ssm-distributor-file-{region}",
+    "aws-ssm-document-attachments-{region}",
+    "patch-baseline-snapshot-{region}",
+)
+"""AWS-owned buckets SSM Agent reads from a VPC (Systems Manager User Guide, "SSM Agent communications with
+AWS managed S3 buckets"; AWS's data perimeter examples, "Service-owned resources")."""
+
+AMAZON_LINUX_BUCKETS = ("al2023-repos-{region}-de612dc2", "al2023-{region}")
+"""The Amazon Linux 2023 package repositories and its kernel live patches (same sources)."""
+
+
+def _own_account(account: AwsAccount, *, resources_too: bool) -> dict[str, dict[str, str]]:
+    keys = {"aws:PrincipalAccount": account.account_id}
+    if resources_too:
+        keys["aws:ResourceAccount"] = account.account_id
+    return {"StringEquals": keys}
+
+
+def interface_endpoint_policy(account: AwsAccount, service: str) -> dict[str, Any]:
+    """Only this account's principals may use the endpoint, and on this account's resources where the
+    service allows it: a party that pastes its own keys into a shell on the instance gets nothing through."""
+    return policy_document(
+        statement(
+            "OwnAccountPrincipalsOnly",
+            "Allow",
+            "*",
+            principal="*",
+            resources="*",
+            condition=_own_account(account, resources_too=service in RESOURCE_PERIMETER_SERVICES),
+        )
+    )
+
+
+def s3_gateway_endpoint_policy(account: AwsAccount) -> dict[str, Any]:
+    """This account's principals on this account's buckets; anyone may only read the AWS-owned buckets the
+    operating system and SSM Agent fetch from (dnf reads its repositories unauthenticated)."""
+    aws_buckets = [name.format(region=account.region) for name in (*AMAZON_LINUX_BUCKETS, *SSM_AGENT_BUCKETS)]
+    return policy_document(
+        statement(
+            "OwnAccountPrincipalsOnOwnBuckets",
+            "Allow",
+            "s3:*",
+            principal="*",
+            resources="*",
+            condition=_own_account(account, resources_too=True),
+        ),
+        statement(
+            "ReadAwsOwnedRepositoriesAndAgentBuckets",
+            "Allow",
+            "s3:GetObject",
+            principal="*",
+            resources=[f"arn:{account.partition}:s3:::{bucket}/*" for bucket in aws_buckets],
+        ),
+    )

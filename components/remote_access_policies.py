@@ -18,6 +18,10 @@ from components.iam_documents import ASSUME_ROLE_WITH_SOURCE_IDENTITY, policy_do
 OWN_USER_NAME_AS_SOURCE_IDENTITY = {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
 """The caller may only name itself: the source identity must equal its own IAM user name."""
 
+OWN_USER_NAME_AS_SESSION_NAME = {"sts:RoleSessionName": "${aws:username}"}
+"""The role session is named after the caller too, so bob can never hold a session called alice (whose
+``aws:userid`` the session role's own-sessions rule compares)."""
+
 
 def remote_access_group_policy(local_role_arn: pulumi.Input[str]) -> dict[str, Any]:
     """``GroupRemoteAccess``: assume the local role as oneself, and nothing else."""
@@ -33,18 +37,30 @@ def remote_access_group_policy(local_role_arn: pulumi.Input[str]) -> dict[str, A
 
 
 def local_role_trust_policy(user_arns: Sequence[pulumi.Input[str]], *, require_mfa: bool) -> dict[str, Any]:
-    """``3P_IAM_Assume_Role`` trusts only the listed users, each naming itself, with MFA when required."""
-    condition: dict[str, dict[str, Any]] = dict(OWN_USER_NAME_AS_SOURCE_IDENTITY)
-    if require_mfa:
-        condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
+    """``3P_IAM_Assume_Role`` trusts only the listed users, each naming itself, with MFA when required.
+
+    ``sts:RoleSessionName`` is a condition key of ``sts:AssumeRole`` (Service Authorization Reference), so
+    it gates that action; ``sts:SetSourceIdentity`` gets a statement of its own with the same checks
+    otherwise, as the session role's trust does for the ExternalId.
+    """
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}} if require_mfa else {}
+    principal = {"AWS": list(user_arns)}
+    own_name = OWN_USER_NAME_AS_SOURCE_IDENTITY["StringEquals"]
     return policy_document(
         statement(
             "ListedUsersAsThemselves",
             "Allow",
-            ASSUME_ROLE_WITH_SOURCE_IDENTITY,
-            principal={"AWS": list(user_arns)},
-            condition=condition,
-        )
+            "sts:AssumeRole",
+            principal=principal,
+            condition={"StringEquals": {**own_name, **OWN_USER_NAME_AS_SESSION_NAME}, **mfa},
+        ),
+        statement(
+            "ListedUsersSetTheirOwnSourceIdentity",
+            "Allow",
+            "sts:SetSourceIdentity",
+            principal=principal,
+            condition={**OWN_USER_NAME_AS_SOURCE_IDENTITY, **mfa},
+        ),
     )
 
 

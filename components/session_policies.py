@@ -2,8 +2,9 @@
 
 References: AWS Systems Manager User Guide, "Additional sample IAM policies for Session Manager"
 (tag-based access, ``ssm:SessionDocumentAccessCheck``, ending only one's own sessions as an assumed
-role with the ``aws:ssmmessages:session-id`` tag) and "Quickstart default IAM policies" (users need
-``kms:GenerateDataKey`` on the session key, instances ``kms:Decrypt``).
+role with the ``aws:ssmmessages:session-id`` tag) and "Quickstart end user policies for Session Manager"
+(``ssmmessages:OpenDataChannel`` on the user's own sessions; users need ``kms:GenerateDataKey`` on the
+session key, instances ``kms:Decrypt``).
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ def session_document_arn(account: AwsAccount, document_name: str) -> str:
 def session_role_trust_policy(
     trusted_role_arn: pulumi.Input[str], external_id: pulumi.Input[str], expires: datetime | None
 ) -> dict[str, Any]:
-    """Only the party's local role, with the ExternalId, carrying a source identity, before expiry.
+    """Only the party's local role, with the ExternalId, carrying a source identity, before expiry; the
+    session is named after that source identity (the person), so no one can take another's session name.
 
-    ``sts:ExternalId`` is a condition key of ``sts:AssumeRole`` only (Service Authorization
-    Reference), so it gates that action; ``sts:SetSourceIdentity``, which the chain also needs and
-    which grants nothing by itself, gets a statement of its own.
+    ``sts:ExternalId`` and ``sts:RoleSessionName`` are condition keys of ``sts:AssumeRole`` only (Service
+    Authorization Reference), so they gate that action; ``sts:SetSourceIdentity``, which the chain also
+    needs and which grants nothing by itself, gets a statement of its own.
     """
     principal = {"AWS": trusted_role_arn}
     source_identity_present = {"Null": {"sts:SourceIdentity": "false"}}
@@ -54,7 +56,11 @@ def session_role_trust_policy(
             "Allow",
             "sts:AssumeRole",
             principal=principal,
-            condition={"StringEquals": {"sts:ExternalId": external_id}, **source_identity_present, **_before(expires)},
+            condition={
+                "StringEquals": {"sts:ExternalId": external_id, "sts:RoleSessionName": "${aws:SourceIdentity}"},
+                **source_identity_present,
+                **_before(expires),
+            },
         ),
         statement(
             "PartyRoleCarriesItsSourceIdentity",
@@ -107,16 +113,18 @@ def session_role_permissions_policy(
             condition={"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}},
         ),
         statement(
-            "FindReachableInstances",
+            "OpenDataChannelsOfOwnSessionsOnly",
             "Allow",
-            ["ssm:DescribeInstanceInformation", "ssm:GetConnectionStatus"],
-            resources="*",
+            "ssmmessages:OpenDataChannel",
+            # Exactly as the Session Manager user guide's quick-start end user policy writes it.
+            resources=f"arn:{account.partition}:ssm:*:*:session/${{aws:userid}}-*",
         ),
         statement("EncryptSessionData", "Allow", "kms:GenerateDataKey", resources=session_key_arn),
         statement(
-            "DenyChainingCommandsAndSessionListing",
+            "DenyChainingCommandsAndListings",
             "Deny",
-            ["sts:AssumeRole", "ssm:SendCommand", "ssm:DescribeSessions"],
+            # The stack's outputs name the party's instances: the fleet's inventory stays out of its sight.
+            ["sts:AssumeRole", "ssm:SendCommand", "ssm:DescribeSessions", "ssm:DescribeInstanceInformation"],
             resources="*",
         ),
         statement(

@@ -55,6 +55,6 @@ def mutations(tag_key: str) -> dict[str, Mutation]:
         "expiry": without_condition_key("aws:CurrentTime"),
         "MFA requirement": without_condition_key("aws:MultiFactorAuthPresent"),
         "own sessions only": without_condition_key("ssm:resourceTag/aws:ssmmessages:session-id"),
-        "deny on chaining, commands and session listing": without_statement("DenyChainingCommandsAndSessionListing"),
+        "deny on chaining, commands and listings": without_statement("DenyChainingCommandsAndListings"),
         "deny on any other session document": without_statement("DenySessionsThroughAnyOtherDocument"),
     }

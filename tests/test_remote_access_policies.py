@@ -26,22 +26,27 @@ def test_group_may_only_assume_the_local_role_naming_itself():
     assert statement["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
 
 
-def test_local_role_trusts_the_listed_users_as_themselves():
-    statement = only_statement(local_role_trust_policy([ALICE, BOB], require_mfa=False))
-    assert statement["Principal"] == {"AWS": [ALICE, BOB]}
-    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:SetSourceIdentity"]
-    assert statement["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
+def test_local_role_trusts_the_listed_users_as_themselves_under_their_own_session_name():
+    assume, carry = local_role_trust_policy([ALICE, BOB], require_mfa=False)["Statement"]
+    assert (assume["Principal"], assume["Action"]) == ({"AWS": [ALICE, BOB]}, "sts:AssumeRole")
+    assert assume["Condition"] == {
+        "StringEquals": {"sts:SourceIdentity": "${aws:username}", "sts:RoleSessionName": "${aws:username}"}
+    }
+    # sts:RoleSessionName is a condition key of sts:AssumeRole only: SetSourceIdentity stands apart.
+    assert (carry["Principal"], carry["Action"]) == ({"AWS": [ALICE, BOB]}, "sts:SetSourceIdentity")
+    assert carry["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
 
 
 def test_local_role_requires_mfa_when_asked():
-    statement = only_statement(local_role_trust_policy([ALICE], require_mfa=True))
-    assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
-    assert statement["Condition"]["StringEquals"] == {"sts:SourceIdentity": "${aws:username}"}
+    for statement in local_role_trust_policy([ALICE], require_mfa=True)["Statement"]:
+        assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+        assert statement["Condition"]["StringEquals"]["sts:SourceIdentity"] == "${aws:username}"
 
 
 def test_mfa_condition_does_not_leak_between_calls():
     local_role_trust_policy([ALICE], require_mfa=True)
-    assert "Bool" not in only_statement(local_role_trust_policy([ALICE], require_mfa=False))["Condition"]
+    for statement in local_role_trust_policy([ALICE], require_mfa=False)["Statement"]:
+        assert "Bool" not in statement["Condition"]
 
 
 def test_local_role_may_assume_only_your_role_with_the_external_id():

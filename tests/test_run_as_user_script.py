@@ -1,8 +1,8 @@
 """The Run As script, linted, and run for real against a private copy of /etc and /home.
 
-The script runs inside a new mount namespace where /etc and /home are copies: the users it makes
-never reach the machine running the tests. That needs root and unshare (as on CI); elsewhere these
-tests are skipped and say why.
+The script runs inside a new mount namespace where /etc and /home are copies, and a new network
+namespace with its own firewall: the users and rules it makes never reach the machine running the tests.
+That needs root, unshare and nft (as on CI); elsewhere these tests are skipped and say why.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from components.run_as_user import run_as_user_script
+from components.run_as_user import RUN_AS_GROUP, SCRIPT, run_as_user_script
 
 USER = "third-party-a"
 
 needs_root = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("unshare") is None,
-    reason="creates OS users in a private mount namespace, which needs root and unshare",
+    os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("nft") is None,
+    reason="creates OS users and firewall rules in private namespaces, which needs root, unshare and nft",
 )
 needs_sudo = pytest.mark.skipif(shutil.which("sudo") is None, reason="the sudo rule check needs sudo installed")
 
@@ -47,7 +47,7 @@ class PrivateSystem:
     def run(self, commands: str) -> subprocess.CompletedProcess[str]:
         inner = f"mount --bind {self.etc} /etc && mount --bind {self.home} /home && {commands}"
         return subprocess.run(
-            ["unshare", "--mount", "--propagation", "private", "bash", "-c", inner],
+            ["unshare", "--mount", "--net", "--propagation", "private", "bash", "-c", inner],
             capture_output=True,
             text=True,
             check=False,
@@ -124,3 +124,108 @@ def test_it_fails_when_another_sudo_rule_still_grants_the_user(system):
     result = system.run_script(before=f"echo '{USER} ALL=(ALL) ALL' >> /etc/sudoers")
     assert result.returncode != 0
     assert "can still use sudo" in result.stderr
+
+
+# -- the instance metadata service, refused to Run As users ----------------------------------------
+
+IMDS_V4, IMDS_V6 = "169.254.169.254", "fd00:ec2::254"
+STAND_IN_IMDS = f"""
+import http.server, socketserver, sys
+class Answer(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"role-credentials")
+    def log_message(self, *args): pass
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    address_family = __import__("socket").AF_INET6 if ":" in sys.argv[1] else __import__("socket").AF_INET
+Server((sys.argv[1], 80), Answer).serve_forever()
+"""
+
+
+FETCH = """
+# Prints the last line IMDS answers at $1, or REFUSED; as root, or as the user $2.
+request="exec 3<>/dev/tcp/$1/80 && printf 'GET /latest/meta-data/ HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"
+runner=()
+[ -z "${2:-}" ] || runner=(setpriv --reuid="$2" --regid="$2" --init-groups)
+if answer=$("${runner[@]}" timeout 5 bash -c "$request" 2>/dev/null); then echo "${answer##*$'\\n'}"; else echo REFUSED; fi
+"""
+
+
+class InstanceWithImds(PrivateSystem):
+    """The private system, with a stand-in IMDS on its own loopback at both of IMDS's addresses."""
+
+    def fetch(self, address: str, as_user: str = "") -> str:
+        """A shell command printing what IMDS answers at ``address`` (or REFUSED), as root or as ``as_user``."""
+        return f"bash {self.script.with_name('fetch.sh')} {address} {as_user}"
+
+    def run_with_imds(self, commands: str) -> subprocess.CompletedProcess[str]:
+        server = self.script.with_name("imds.py")
+        server.write_text(STAND_IN_IMDS)
+        fetcher = self.script.with_name("fetch.sh")
+        fetcher.write_text(FETCH)
+        setup = (
+            f"ip link set lo up && ip addr add {IMDS_V4}/32 dev lo && ip -6 addr add {IMDS_V6}/128 dev lo nodad"
+            # The stand-ins end with the namespace's shell; they must not hold the test's pipes open.
+            f" && {{ {sys.executable} {server} {IMDS_V4} >/dev/null 2>&1 & v4=$!; }}"
+            f" && {{ {sys.executable} {server} {IMDS_V6} >/dev/null 2>&1 & v6=$!; }}"
+            ' && trap "kill $v4 $v6" EXIT'
+            f" && for i in $(seq 50); do {self.fetch(IMDS_V4)} | grep -q role-credentials && break; sleep 0.1; done"
+        )
+        return self.run(f"{setup} && {commands}")
+
+
+@pytest.fixture
+def instance(tmp_path) -> InstanceWithImds:
+    return InstanceWithImds(tmp_path)
+
+
+def answers(result: subprocess.CompletedProcess[str]) -> list[str]:
+    assert result.returncode == 0, result.stderr
+    return [line for line in result.stdout.splitlines() if line in ("role-credentials", "REFUSED")]
+
+
+@needs_root
+def test_a_run_as_user_is_refused_imds_while_root_and_ssm_user_are_answered(instance):
+    instance.script.write_text(run_as_user_script(USER))
+    result = instance.run_with_imds(
+        f"useradd --create-home ssm-user && {instance.fetch(IMDS_V4, USER)} ; bash {instance.script} >/dev/null"
+        f" && {instance.fetch(IMDS_V4, USER)} && {instance.fetch(IMDS_V6, USER)}"
+        f" && {instance.fetch(IMDS_V4)} && {instance.fetch(IMDS_V6)} && {instance.fetch(IMDS_V4, 'ssm-user')}"
+    )
+    # Before the script the user does not exist; after it, the user is refused on IPv4 and IPv6, while the
+    # agent (root) and ssm-user are still answered.
+    assert answers(result) == [
+        "REFUSED",
+        "REFUSED",
+        "REFUSED",
+        "role-credentials",
+        "role-credentials",
+        "role-credentials",
+    ]
+
+
+@needs_root
+def test_the_rule_covers_every_run_as_user_and_is_loaded_again_at_boot(instance):
+    instance.script.write_text(run_as_user_script(USER))
+    other = instance.script.with_name("other.sh")
+    other.write_text(run_as_user_script("third-party-b"))
+    result = instance.run_with_imds(
+        f"bash {instance.script} >/dev/null && bash {other} >/dev/null && bash {instance.script} >/dev/null"
+        # A reboot: the running rules are gone, then the nftables service loads its configuration.
+        " && nft flush ruleset && conf=/etc/sysconfig/nftables.conf && { [ -e $conf ] || conf=/etc/nftables.conf; }"
+        f" && nft -f $conf && {instance.fetch(IMDS_V4, USER)} && {instance.fetch(IMDS_V4, 'third-party-b')} && {instance.fetch(IMDS_V4)}"
+    )
+    assert answers(result) == ["REFUSED", "REFUSED", "role-credentials"]
+    assert sorted(instance.group_members(RUN_AS_GROUP)) == [USER, "third-party-b"]
+
+
+@needs_root
+def test_without_nft_the_user_is_never_made(instance):
+    instance.script.write_text(run_as_user_script(USER))
+    result = instance.run(f"PATH=/nonexistent /bin/bash {instance.script}")
+    assert result.returncode != 0
+    assert "nft is missing" in result.stderr
+    assert f"{USER}:" not in (instance.etc / "passwd").read_text()
+
+
+def test_the_script_is_one_file_the_association_runs_whole():
+    assert run_as_user_script(USER).endswith(SCRIPT.read_text())

@@ -33,8 +33,7 @@ ALLOWED_ACTIONS = {
     "ssm:StartSession",
     "ssm:TerminateSession",
     "ssm:ResumeSession",
-    "ssm:DescribeInstanceInformation",
-    "ssm:GetConnectionStatus",
+    "ssmmessages:OpenDataChannel",
     "kms:GenerateDataKey",
 }
 
@@ -97,7 +96,8 @@ def test_session_role_trusts_only_the_partys_role_with_external_id_and_source_id
         assert statement["Principal"] == {"AWS": their["assumeRoleArn"]}
     assert assume["Action"] == "sts:AssumeRole"
     assert assume["Condition"] == {
-        "StringEquals": {"sts:ExternalId": their["externalId"]},
+        # The session is named after the person the source identity names: bob cannot call his "alice".
+        "StringEquals": {"sts:ExternalId": their["externalId"], "sts:RoleSessionName": "${aws:SourceIdentity}"},
         "Null": {"sts:SourceIdentity": "false"},
     }
     assert carry["Action"] == "sts:SetSourceIdentity"
@@ -153,13 +153,16 @@ def test_sessions_end_or_resume_only_when_they_are_the_callers_own(yours_run):
     assert own["Condition"] == {"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}}
 
 
-def test_nothing_else_is_allowed_and_chaining_commands_and_listing_are_denied(yours_run):
+def test_nothing_else_is_allowed_and_chaining_commands_and_listings_are_denied(yours_run):
     statements = permissions(yours_run, session_role(yours_run))
     allowed = set().union(*(actions_of(s) for s in statements if s["Effect"] == "Allow"))
     assert allowed == ALLOWED_ACTIONS
     assert all("*" not in action for action in allowed)
     denied = set().union(*(actions_of(s) for s in statements if s["Effect"] == "Deny" and s.get("Resource") == "*"))
-    assert {"sts:AssumeRole", "ssm:SendCommand", "ssm:DescribeSessions"} <= denied
+    assert {"sts:AssumeRole", "ssm:SendCommand", "ssm:DescribeSessions", "ssm:DescribeInstanceInformation"} <= denied
+    (channel,) = [s for s in statements if actions_of(s) == {"ssmmessages:OpenDataChannel"}]
+    # The Session Manager user guide's quick-start end user policy: the caller's own sessions only.
+    assert channel["Resource"] == "arn:aws:ssm:*:*:session/${aws:userid}-*"
     (encrypt,) = [s for s in statements if actions_of(s) == {"kms:GenerateDataKey"}]
     assert encrypt["Resource"] == session_key(yours_run).outputs["arn"]
 
@@ -314,7 +317,7 @@ def test_a_party_on_another_backend_is_trusted_from_explicit_values_kept_secret(
     role = session_role(run, "Third_Party_C")
     assume, _ = role.json_input("assumeRolePolicy")["Statement"]
     assert assume["Principal"] == {"AWS": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role"}
-    assert assume["Condition"]["StringEquals"] == {"sts:ExternalId": external_id}
+    assert assume["Condition"]["StringEquals"]["sts:ExternalId"] == external_id
     for resource in run.resources:
         assert plain_occurrences(resource.raw_inputs, external_id) == [], resource.name
     assert plain_occurrences(run.raw_stack_outputs, external_id) == []

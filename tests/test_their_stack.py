@@ -101,18 +101,23 @@ def test_the_group_may_only_assume_the_local_role_as_oneself(their_run):
 
 
 def test_local_role_trusts_only_the_listed_users_as_themselves(their_run):
-    (statement,) = statements(local_role(their_run), "assumeRolePolicy")
+    assume, carry = statements(local_role(their_run), "assumeRolePolicy")
     alice = their_run.one(USER).outputs["arn"]
-    assert statement["Effect"] == "Allow"
-    assert statement["Principal"] == {"AWS": [alice]}
-    assert sorted(statement["Action"]) == ["sts:AssumeRole", "sts:SetSourceIdentity"]
-    assert statement["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
+    assert [(s["Effect"], s["Principal"], s["Action"]) for s in (assume, carry)] == [
+        ("Allow", {"AWS": [alice]}, "sts:AssumeRole"),
+        ("Allow", {"AWS": [alice]}, "sts:SetSourceIdentity"),
+    ]
+    assert assume["Condition"] == {
+        "StringEquals": {"sts:SourceIdentity": "${aws:username}", "sts:RoleSessionName": "${aws:username}"}
+    }
+    assert carry["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
 
 
 def test_local_role_requires_mfa_when_required(two_users_with_mfa):
-    (statement,) = statements(local_role(two_users_with_mfa), "assumeRolePolicy")
-    assert sorted(statement["Principal"]["AWS"]) == sorted(u.outputs["arn"] for u in two_users_with_mfa.of_type(USER))
-    assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
+    for statement in statements(local_role(two_users_with_mfa), "assumeRolePolicy"):
+        users = sorted(u.outputs["arn"] for u in two_users_with_mfa.of_type(USER))
+        assert sorted(statement["Principal"]["AWS"]) == users
+        assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
 
 
 def test_local_role_may_assume_only_your_role_and_only_with_the_external_id(their_run):
@@ -180,8 +185,8 @@ def test_arns_use_the_partition_the_provider_reports(partition):
         run.stack_outputs["yourRoleArn"]
         == f"arn:{partition}:iam::111122223333:role/SSMStartSession_IAM_Role_ThirdPartyA"
     )
-    (statement,) = statements(local_role(run), "assumeRolePolicy")
-    assert all(arn.startswith(f"arn:{partition}:") for arn in statement["Principal"]["AWS"])
+    for statement in statements(local_role(run), "assumeRolePolicy"):
+        assert all(arn.startswith(f"arn:{partition}:") for arn in statement["Principal"]["AWS"])
     everything = json.dumps([r.inputs for r in run.resources] + [run.stack_outputs])
     assert "arn:aws:" not in everything
 

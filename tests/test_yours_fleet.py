@@ -13,6 +13,7 @@ INSTANCE = "aws:ec2/instance:Instance"
 ASSOCIATION = "aws:ssm/association:Association"
 TAG = "aws:ec2/tag:Tag"
 ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 # The public parameters AWS documents for the current Amazon Linux 2023 images.
 AL2023_ARM64 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
@@ -102,7 +103,13 @@ def test_existing_instances_are_only_tagged(with_existing_instance):
     }
 
 
-def test_instances_use_the_fleet_role_with_the_ssm_core_policy(yours_run):
+def fleet_role_policy(run: ProgramRun) -> list[dict]:
+    fleet = run.one("third-party-ec2-access:fleet:InstanceFleet")
+    (policy,) = [r for r in run.children_of(fleet) if r.type == ROLE_POLICY]
+    return policy.json_input("policy")["Statement"]
+
+
+def test_instances_use_the_fleet_role_with_its_own_least_privilege_policy(yours_run):
     profile = yours_run.one("aws:iam/instanceProfile:InstanceProfile")
     for created in yours_run.of_type(INSTANCE):
         assert created.inputs["iamInstanceProfile"] == profile.outputs["name"]
@@ -110,16 +117,37 @@ def test_instances_use_the_fleet_role_with_the_ssm_core_policy(yours_run):
     (trust,) = role.json_input("assumeRolePolicy")["Statement"]
     assert trust["Principal"] == {"Service": "ec2.amazonaws.com"}
     fleet = yours_run.one("third-party-ec2-access:fleet:InstanceFleet")
-    attachments = [a for a in yours_run.children_of(fleet) if a.type == ATTACHMENT]
-    assert [(a.inputs["role"], a.inputs["policyArn"]) for a in attachments] == [
-        (role.outputs["name"], "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore")
-    ]  # session logging rights come from the session access component (tests/test_session_access.py)
+    # No AWS managed policy (AmazonSSMManagedInstanceCore reads every parameter of the account); session
+    # logging rights come from the session access component (tests/test_session_access.py).
+    assert [a for a in yours_run.children_of(fleet) if a.type == ATTACHMENT] == []
+    assert not [a for a in yours_run.of_type(ATTACHMENT) if ":aws:policy/" in a.inputs["policyArn"]]
+    allowed = {a for s in fleet_role_policy(yours_run) if s["Effect"] == "Allow" for a in s["Action"]}
+    assert not [a for a in allowed if a.startswith(("ssm:GetParameter", "ssm:Send", "ssm:Start")) or "*" in a]
 
 
-def test_the_managed_policy_arn_follows_the_partition():
+def test_instance_credentials_are_bound_to_their_instance_and_vpc(yours_run):
+    denies = {s["Sid"]: s for s in fleet_role_policy(yours_run) if s["Effect"] == "Deny"}
+    for deny in denies.values():
+        assert (deny["Action"], deny["Resource"]) == ("*", "*")
+        assert deny["Condition"]["Null"] == {"ec2:SourceInstanceARN": "false"}
+        assert deny["Condition"]["BoolIfExists"] == {"aws:ViaAWSService": "false"}
+    assert denies["DenyInstanceCredentialsOutsideTheirVpc"]["Condition"]["StringNotEquals"] == {
+        "aws:SourceVpc": "${aws:Ec2InstanceSourceVpc}"
+    }
+    assert denies["DenyInstanceCredentialsFromAnotherAddress"]["Condition"]["StringNotEquals"] == {
+        "aws:Ec2InstanceSourcePrivateIPv4": "${aws:VpcSourceIp}"
+    }
+
+
+def test_the_instance_policy_arns_follow_the_partition():
     run = run_yours(yours_mocks(partition="aws-us-gov", region="us-gov-west-1"))
-    managed = [a.inputs["policyArn"] for a in run.of_type(ATTACHMENT) if ":aws:policy/" in a.inputs["policyArn"]]
-    assert managed == ["arn:aws-us-gov:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+    resources = [
+        r
+        for s in fleet_role_policy(run)
+        for r in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+    ]
+    assert [r for r in resources if r != "*" and not r.startswith("arn:aws-us-gov:")] == []
+    assert "arn:aws-us-gov:ssm:us-gov-west-1:*:document/AWS-RunShellScript" in resources
 
 
 def test_each_run_as_user_is_created_on_exactly_its_partys_instances(yours_run):

@@ -1,0 +1,75 @@
+# Leaves "$user" a plain user that cannot reach the instance metadata service, and a member of
+# "$run_as_group" (every Run As user this product makes, no one else). components/run_as_user.py sets both
+# on the lines before this file. Run as root by State Manager on every instance granted to the user's party;
+# safe to run again.
+set -euo pipefail
+
+first_regular_uid=1000             # Amazon Linux gives regular users ids from 1000; below are system accounts
+rules=/etc/nftables/third-party-ec2-access.nft
+
+# The firewall comes first: without it the user is never made, so no session can start as it.
+if ! command -v nft >/dev/null 2>&1 && command -v dnf >/dev/null 2>&1; then
+  dnf install --assumeyes --quiet nftables
+fi
+if ! command -v nft >/dev/null 2>&1; then
+  echo "nft is missing: cannot refuse $user the instance metadata service, so $user is not made" >&2
+  exit 1
+fi
+
+if id -u "$user" >/dev/null 2>&1; then
+  if [ "$(id -u "$user")" -lt "$first_regular_uid" ]; then
+    echo "refusing to manage $user: it is a system account" >&2
+    exit 1
+  fi
+else
+  useradd --create-home --shell /bin/bash --comment 'third-party-ec2-access Run As user' "$user"
+fi
+
+# Sessions are the only way in: no password, no membership of an administrators' group, no sudo rule.
+usermod --lock "$user"
+for group in wheel sudo adm admin; do
+  if getent group "$group" | cut -d: -f4 | tr ',' '\n' | grep -qx "$user"; then
+    gpasswd --delete "$user" "$group" >/dev/null
+  fi
+done
+rm -f "/etc/sudoers.d/$user"
+
+# No instance metadata for any Run As user: its credentials are the instance role's. The agent (root) and
+# ssm-user keep their access. The rule set is rebuilt from the group's members on every run, applied now,
+# and loaded again at boot by the nftables service.
+getent group "$run_as_group" >/dev/null || groupadd --system "$run_as_group"
+usermod --append --groups "$run_as_group" "$user"
+uids=$(getent group "$run_as_group" | cut -d: -f4 | tr ',' '\n' | while read -r member; do
+  [ -n "$member" ] && id -u "$member"
+done | paste -sd, -)
+mkdir -p "$(dirname "$rules")"
+cat > "$rules.new" <<RULES
+# Written by third-party-ec2-access: Run As users may not reach the instance metadata service.
+table inet third_party_ec2_access
+delete table inet third_party_ec2_access
+table inet third_party_ec2_access {
+  set run_as_users {
+    type uid
+    elements = { $uids }
+  }
+  chain output {
+    type filter hook output priority 0; policy accept;
+    meta skuid @run_as_users ip daddr 169.254.169.254 reject
+    meta skuid @run_as_users ip6 daddr fd00:ec2::254 reject
+  }
+}
+RULES
+nft -f "$rules.new"
+mv "$rules.new" "$rules"
+boot_config=/etc/sysconfig/nftables.conf
+[ -e "$boot_config" ] || [ ! -e /etc/nftables.conf ] || boot_config=/etc/nftables.conf
+grep -qxF "include \"$rules\"" "$boot_config" 2>/dev/null || echo "include \"$rules\"" >> "$boot_config"
+if [ -d /run/systemd/system ]; then
+  systemctl enable --quiet nftables.service
+fi
+
+if sudo --non-interactive --list --other-user "$user" 2>/dev/null | grep -q 'may run the following'; then
+  echo "$user can still use sudo through another rule" >&2
+  exit 1
+fi
+echo "$user is a plain user, refused the instance metadata service"
