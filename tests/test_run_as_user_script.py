@@ -129,7 +129,7 @@ def test_it_fails_when_another_sudo_rule_still_grants_the_user(system):
 # -- the instance metadata service, refused to Run As users ----------------------------------------
 
 IMDS_V4, IMDS_V6 = "169.254.169.254", "fd00:ec2::254"
-STAND_IN_IMDS = f"""
+STAND_IN_IMDS = """
 import http.server, socketserver, sys
 class Answer(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -146,7 +146,11 @@ FETCH = """
 request="exec 3<>/dev/tcp/$1/80 && printf 'GET /latest/meta-data/ HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"
 runner=()
 [ -z "${2:-}" ] || runner=(setpriv --reuid="$2" --regid="$2" --init-groups)
-if answer=$("${runner[@]}" timeout 5 bash -c "$request" 2>/dev/null); then echo "${answer##*$'\\n'}"; else echo REFUSED; fi
+if answer=$("${runner[@]}" timeout 5 bash -c "$request" 2>/dev/null); then
+  echo "${answer##*$'\\n'}"
+else
+  echo REFUSED
+fi
 """
 
 
@@ -212,7 +216,8 @@ def test_the_rule_covers_every_run_as_user_and_is_loaded_again_at_boot(instance)
         f"bash {instance.script} >/dev/null && bash {other} >/dev/null && bash {instance.script} >/dev/null"
         # A reboot: the running rules are gone, then the nftables service loads its configuration.
         " && nft flush ruleset && conf=/etc/sysconfig/nftables.conf && { [ -e $conf ] || conf=/etc/nftables.conf; }"
-        f" && nft -f $conf && {instance.fetch(IMDS_V4, USER)} && {instance.fetch(IMDS_V4, 'third-party-b')} && {instance.fetch(IMDS_V4)}"
+        f" && nft -f $conf && {instance.fetch(IMDS_V4, USER)} && {instance.fetch(IMDS_V4, 'third-party-b')}"
+        f" && {instance.fetch(IMDS_V4)}"
     )
     assert answers(result) == ["REFUSED", "REFUSED", "role-credentials"]
     assert sorted(instance.group_members(RUN_AS_GROUP)) == [USER, "third-party-b"]
