@@ -31,6 +31,9 @@ ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 DOCUMENT = "aws:ssm/document:Document"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+SSM_MANAGED_INSTANCE_CORE = ":policy/AmazonSSMManagedInstanceCore"
 INTERNET_PATHS = {
     "aws:ec2/internetGateway:InternetGateway": "an internet gateway",
     "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment": "an internet gateway attachment",
@@ -117,7 +120,35 @@ def _rule_problems(rule: Mapping[str, Any]) -> Iterable[str]:
         )
 
 
+def validate_endpoint_policy(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """A VPC endpoint without a policy (or with the default full-access one) takes anyone's credentials."""
+    if args.resource_type != VPC_ENDPOINT:
+        return
+    statements = _statements(args.props.get("policy"))
+    if not statements:
+        report_violation("the VPC endpoint must carry a policy: without one it takes any account's credentials")
+    for statement in statements:
+        open_to_all = statement.get("Principal") in ("*", {"AWS": "*"}) and not statement.get("Condition")
+        if statement.get("Effect") == "Allow" and open_to_all and "*" in _as_list(statement.get("Resource")):
+            report_violation("the VPC endpoint policy allows every principal on every resource: it admits anyone")
+
+
 # -- identity ----------------------------------------------------------------------------------------
+
+
+def validate_no_ssm_managed_instance_core(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """AmazonSSMManagedInstanceCore lets whoever holds an instance's credentials read every SSM parameter."""
+    if args.resource_type == ROLE_POLICY_ATTACHMENT:
+        attached = [args.props.get("policyArn") or ""]
+    elif args.resource_type == ROLE:
+        attached = list(args.props.get("managedPolicyArns") or [])
+    else:
+        return
+    if any(arn.endswith(SSM_MANAGED_INSTANCE_CORE) for arn in attached):
+        report_violation(
+            "AmazonSSMManagedInstanceCore allows ssm:GetParameter* on every parameter: give instances only what "
+            "SSM Agent needs"
+        )
 
 
 def validate_cross_account_trust(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
@@ -245,6 +276,20 @@ POLICIES = [
         description="Security groups allow HTTPS (tcp 443) only, never from or to 0.0.0.0/0. "
         "Mandatory: any other port or an open range is a path the design does not have.",
         validate=validate_security_group,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="vpc-endpoints-carry-a-policy",
+        description="Every VPC endpoint carries a policy that does not admit every principal. "
+        "Mandatory: an open endpoint lets a shell on the instance use any account's keys to copy data out.",
+        validate=validate_endpoint_policy,
+        enforcement_level=MANDATORY,
+    ),
+    ResourceValidationPolicy(
+        name="no-ssm-managed-instance-core",
+        description="No role the stack manages carries AmazonSSMManagedInstanceCore. "
+        "Mandatory: its ssm:GetParameter* on every parameter hands the account's secrets to any instance shell.",
+        validate=validate_no_ssm_managed_instance_core,
         enforcement_level=MANDATORY,
     ),
     ResourceValidationPolicy(

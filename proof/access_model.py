@@ -2,8 +2,8 @@
 
 Identity policies are keyed by the user or role they apply to (a user's include its groups');
 resource policies by their resource: a role's trust policy by the role's ARN, a KMS key's policy
-by the key's ARN. AWS-managed policies (``AmazonSSMManagedInstanceCore``) are not modelled: no
-request here depends on them.
+by the key's ARN; VPC endpoint policies by the endpoint's service (``s3``, ``ssm``, ...). The program
+attaches no AWS-managed policy, so every policy that decides a request here is one it registered.
 """
 
 from __future__ import annotations
@@ -28,21 +28,25 @@ class RegisteredPolicies:
     """Resource ARN -> its resource policy (role trust, key policy)."""
     role_tags: dict[str, dict[str, str]] = field(default_factory=dict)
     """Role ARN -> its tags."""
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """VPC endpoint's service (``s3``, ``ssm``, ...) -> its policy."""
 
-    def simulation(self, request: Request) -> Simulation:
-        """The request, with the policies AWS would evaluate for it."""
+    def simulation(self, request: Request, endpoint: str | None = None) -> Simulation:
+        """The request, with the policies AWS would evaluate for it; through the named VPC endpoint, if any."""
         return Simulation(
             request=request,
             identity_policies=self.identity.get(identity_of(request.principal), []),
             resource_policy=self.resource.get(request.resource),
+            endpoint_policy=self.endpoints[endpoint] if endpoint else None,
         )
 
     def copy(self) -> RegisteredPolicies:
         return copy.deepcopy(self)
 
     def documents(self) -> list[dict[str, Any]]:
-        """Every policy document, identity and resource, for changing them all alike."""
-        return [policy for policies in self.identity.values() for policy in policies] + list(self.resource.values())
+        """Every policy document, identity, resource and endpoint, for changing them all alike."""
+        identity = [policy for policies in self.identity.values() for policy in policies]
+        return identity + list(self.resource.values()) + list(self.endpoints.values())
 
 
 def identity_of(principal: str) -> str:
@@ -84,6 +88,8 @@ def _collect(run: ProgramRun, policies: RegisteredPolicies) -> None:
 
     for key in run.of_type("aws:kms/key:Key"):
         policies.resource[key.outputs["arn"]] = key.json_input("policy")
+    for endpoint in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
+        policies.endpoints[endpoint.inputs["serviceName"].rsplit(".", 1)[-1]] = endpoint.json_input("policy")
 
 
 def _arn_of_role_named(run: ProgramRun, name: str) -> str:

@@ -39,6 +39,8 @@ class Simulation:
     """The caller's own policies."""
     resource_policy: Mapping[str, Any] | None = None
     """The resource's policy: a role's trust policy, a key's policy."""
+    endpoint_policy: Mapping[str, Any] | None = None
+    """The policy of the VPC endpoint the request goes through, if it goes through one."""
 
     def engine_input(self) -> dict[str, Any]:
         simulation: dict[str, Any] = {
@@ -54,6 +56,8 @@ class Simulation:
         }
         if self.resource_policy is not None:
             simulation["resourcePolicy"] = self.resource_policy
+        if self.endpoint_policy is not None:
+            simulation["vpcEndpointPolicies"] = [{"name": "endpoint", "policy": self.endpoint_policy}]
         return simulation
 
 

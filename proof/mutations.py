@@ -45,6 +45,20 @@ def without_statement(sid: str) -> Mutation:
     return mutate
 
 
+def widened_statement(sid: str) -> Mutation:
+    """The statement with this Sid made to apply to every resource."""
+
+    def mutate(policies: RegisteredPolicies) -> RegisteredPolicies:
+        mutated = policies.copy()
+        for document in mutated.documents():
+            for statement in document["Statement"]:
+                if statement.get("Sid") == sid:
+                    statement["Resource"] = "*"
+        return mutated
+
+    return mutate
+
+
 def mutations(tag_key: str) -> dict[str, Mutation]:
     """Every security condition of the product, by name."""
     return {
@@ -57,4 +71,11 @@ def mutations(tag_key: str) -> dict[str, Mutation]:
         "own sessions only": without_condition_key("ssm:resourceTag/aws:ssmmessages:session-id"),
         "deny on chaining, commands and listings": without_statement("DenyChainingCommandsAndListings"),
         "deny on any other session document": without_statement("DenySessionsThroughAnyOtherDocument"),
+        "session name bound to the person": without_condition_key("sts:RoleSessionName"),
+        "data channels of own sessions only": widened_statement("OpenDataChannelsOfOwnSessionsOnly"),
+        "instance credentials only through their VPC": without_statement("DenyInstanceCredentialsOutsideTheirVpc"),
+        "instance credentials only from their instance": without_statement("DenyInstanceCredentialsFromAnotherAddress"),
+        "endpoints admit only this account's principals": without_condition_key("aws:PrincipalAccount"),
+        "endpoints reach only this account's resources": without_condition_key("aws:ResourceAccount"),
+        "S3 gateway reads only AWS's listed buckets": widened_statement("ReadAwsOwnedRepositoriesAndAgentBuckets"),
     }

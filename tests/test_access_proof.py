@@ -8,6 +8,7 @@ the registered policies, one at a time, and at least one decision of the table m
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,11 @@ THEIR_A, THEIR_B, OUTSIDER = "222233334444", "333344445555", "444455556666"
 REGION = "eu-west-1"
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 """Given to principals outside the product, to show that only the trust policies stop them."""
+PUBLIC_WRITE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::eve-loot/*"}],
+}
+"""The policy of the bucket a party would copy your data to: anyone may write."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,10 @@ class Case:
     expected: Decision
     also: tuple[dict[str, Any], ...] = ()
     """Identity policies the principal has beyond what the stacks registered."""
+    endpoint: str | None = None
+    """The VPC endpoint (its service, ``s3``, ``ssm``...) the request goes through, from inside the VPC."""
+    resource_policy: dict[str, Any] | None = None
+    """The policy of a resource the stacks do not own (another account's bucket, say)."""
 
 
 @dataclass
@@ -50,7 +60,9 @@ class World:
 
 @pytest.fixture(scope="module")
 def world() -> World:
-    their_a = run_their(AwsMocks(account_id=THEIR_A), partyName="Third_Party_A", requireMfa=True)
+    their_a = run_their(
+        AwsMocks(account_id=THEIR_A), partyName="Third_Party_A", requireMfa=True, users=["alice", "bob"]
+    )
     their_b = run_their(AwsMocks(account_id=THEIR_B), partyName="Third_Party_B")
     expires = (datetime.now(UTC) + timedelta(days=90)).replace(microsecond=0)
     stack_a, stack_b = THEIR_STACKS["Third_Party_A"][0], THEIR_STACKS["Third_Party_B"][0]
@@ -74,6 +86,7 @@ def world() -> World:
             "instance_a": f"arn:aws:ec2:{REGION}:{YOUR_ACCOUNT}:instance/{instances['instance-a']['id']}",
             "instance_b": f"arn:aws:ec2:{REGION}:{YOUR_ACCOUNT}:instance/{instances['instance-b']['id']}",
             "fleet_role_name": fleet_role.outputs["name"],
+            "vpc": yours.stack_outputs["vpcId"],
             "before_expiry": (expires - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "after_expiry": (expires + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
@@ -94,24 +107,51 @@ def decision_table(w: World) -> list[Case]:
     key = w.yours["kmsKeyArn"]
     log_group = f"arn:aws:logs:{REGION}:{YOUR_ACCOUNT}:log-group:{w.yours['sessionLogGroup']}"
     own_session = f"arn:aws:ssm:{REGION}:{YOUR_ACCOUNT}:session/alice-0123456789abcdef0"
+    log_stream = f"{log_group}:log-stream:alice-0123456789abcdef0"
     tag = "ssm:resourceTag/ExternalAccessGrantedTo"
+
+    def without(context: dict, *keys: str) -> dict:
+        return {k: v for k, v in context.items() if k not in keys}
 
     hop_1 = {
         "aws:username": "alice",
         "sts:SourceIdentity": "alice",
+        "sts:RoleSessionName": "alice",
         "aws:MultiFactorAuthPresent": "true",
         "aws:CurrentTime": w.before_expiry,
     }
     hop_2 = {
         "sts:ExternalId": w.their_a["externalId"],
+        "aws:SourceIdentity": "alice",
         "sts:SourceIdentity": "alice",
+        "sts:RoleSessionName": "alice",
         "aws:CurrentTime": w.before_expiry,
     }
+    bob = w.their_a["users"]["bob"]["arn"]
+    bob_local = f"arn:aws:sts::{THEIR_A}:assumed-role/3P_IAM_Assume_Role/bob"
+    bob_session_a = f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/bob"
+    eve = f"arn:aws:sts::{OUTSIDER}:assumed-role/Exfiltrate/eve"
+    # Credentials EC2 delivered to instance A, used on instance A through the VPC's endpoints.
+    instance_ip = "10.24.34.10"
+    on_instance = {
+        "ec2:SourceInstanceARN": w.instance_a,
+        "aws:Ec2InstanceSourceVpc": w.vpc,
+        "aws:Ec2InstanceSourcePrivateIPv4": instance_ip,
+        "aws:SourceVpc": w.vpc,
+        "aws:VpcSourceIp": instance_ip,
+        "aws:ViaAWSService": "false",
+        # The engine takes the accounts from the context, as AWS fills them in.
+        "aws:PrincipalAccount": YOUR_ACCOUNT,
+        "aws:ResourceAccount": YOUR_ACCOUNT,
+    }
+    lifted = without(on_instance, "aws:SourceVpc", "aws:VpcSourceIp")
+    """The same credentials, copied off the instance and used from the internet."""
+    in_vpc = {"aws:SourceVpc": w.vpc, "aws:VpcSourceIp": "10.24.34.99"}
+    """A request from inside the VPC, through its endpoints."""
+    eve_context = {**in_vpc, "aws:PrincipalAccount": OUTSIDER, "aws:ResourceAccount": OUTSIDER}
+    parameter = f"arn:aws:ssm:{REGION}:{YOUR_ACCOUNT}:parameter/prod/db-password"
     session = {"aws:userid": alice_userid, "aws:SourceIdentity": "alice", "aws:CurrentTime": w.before_expiry}
     on_a = {**session, tag: "Third_Party_A", "ssm:SessionDocumentAccessCheck": "true"}
-
-    def without(context: dict, *keys: str) -> dict:
-        return {k: v for k, v in context.items() if k not in keys}
 
     def assume(principal: str, role: str, context: dict, action: str = "sts:AssumeRole") -> Request:
         return Request(principal, action, role, role.split(":")[4], context)
@@ -140,6 +180,16 @@ def decision_table(w: World) -> list[Case]:
         Case(
             "alice naming bob as her source identity",
             assume(alice, local_role_a, {**hop_1, "sts:SourceIdentity": "bob"}),
+            "ImplicitlyDenied",
+        ),
+        Case(
+            "bob, a listed user of her party, names his session alice",
+            assume(bob, local_role_a, {**hop_1, "aws:username": "bob", "sts:SourceIdentity": "bob"}),
+            "ImplicitlyDenied",
+        ),
+        Case(
+            "alice tags her session at hop 1",
+            assume(alice, local_role_a, hop_1, "sts:TagSession"),
             "ImplicitlyDenied",
         ),
         Case(
@@ -204,6 +254,16 @@ def decision_table(w: World) -> list[Case]:
             "ImplicitlyDenied",
         ),
         Case("alice herself, skipping her local role", assume(alice, session_role_a, hop_2), "ImplicitlyDenied"),
+        Case(
+            "bob's local role session names its session alice",
+            assume(bob_local, session_role_a, {**hop_2, "aws:SourceIdentity": "bob", "sts:SourceIdentity": "bob"}),
+            "ImplicitlyDenied",
+        ),
+        Case(
+            "the local role tags its session at hop 2",
+            assume(alice_local, session_role_a, hop_2, "sts:TagSession"),
+            "ImplicitlyDenied",
+        ),
         # -- alice's session role in your account ----------------------------------------------
         Case(
             "a session on the instance tagged for her party",
@@ -306,6 +366,39 @@ def decision_table(w: World) -> list[Case]:
             "ImplicitlyDenied",
         ),
         Case(
+            "bob of her own party resumes alice's session",
+            in_yours(
+                bob_session_a,
+                "ssm:ResumeSession",
+                own_session,
+                {
+                    **session,
+                    "aws:userid": "AROAPARTYASESSIONROLE:bob",
+                    **{"ssm:resourceTag/aws:ssmmessages:session-id": alice_userid},
+                },
+            ),
+            "ImplicitlyDenied",
+        ),
+        Case(
+            "bob of her own party ends alice's session",
+            in_yours(
+                bob_session_a,
+                "ssm:TerminateSession",
+                own_session,
+                {
+                    **session,
+                    "aws:userid": "AROAPARTYASESSIONROLE:bob",
+                    **{"ssm:resourceTag/aws:ssmmessages:session-id": alice_userid},
+                },
+            ),
+            "ImplicitlyDenied",
+        ),
+        Case(
+            "opening data channels on any session at all",
+            in_yours(alice_session, "ssmmessages:OpenDataChannel", "*", session),
+            "ImplicitlyDenied",
+        ),
+        Case(
             "running a command on her instance",
             in_yours(alice_session, "ssm:SendCommand", w.instance_a, on_a),
             "ExplicitlyDenied",
@@ -321,9 +414,9 @@ def decision_table(w: World) -> list[Case]:
             "ExplicitlyDenied",
         ),
         Case(
-            "listing SSM-managed instances",
+            "listing the fleet's SSM-managed instances",
             in_yours(alice_session, "ssm:DescribeInstanceInformation", "*", session),
-            "Allowed",
+            "ExplicitlyDenied",
         ),
         Case(
             "listing the EC2 inventory",
@@ -362,16 +455,109 @@ def decision_table(w: World) -> list[Case]:
             in_yours(bob_session, "ssm:StartSession", w.instance_a, {**on_a, "aws:userid": "AROAB:bob"}),
             "ImplicitlyDenied",
         ),
-        Case("an instance decrypts session data", in_yours(instance_session, "kms:Decrypt", key, {}), "Allowed"),
+        Case(
+            "an instance decrypts session data",
+            in_yours(instance_session, "kms:Decrypt", key, on_instance),
+            "Allowed",
+            endpoint="kms",
+        ),
         Case(
             "an instance streams to the session log group",
-            in_yours(instance_session, "logs:PutLogEvents", f"{log_group}:log-stream:alice-0123456789abcdef0", {}),
+            in_yours(instance_session, "logs:PutLogEvents", log_stream, on_instance),
             "Allowed",
+            endpoint="logs",
         ),
         Case(
             "an instance checks the log group is encrypted",
-            in_yours(instance_session, "logs:DescribeLogGroups", "*", {}),
+            in_yours(instance_session, "logs:DescribeLogGroups", "*", on_instance),
             "Allowed",
+            endpoint="logs",
+        ),
+        Case(
+            "an instance registers with Systems Manager",
+            in_yours(instance_session, "ssm:UpdateInstanceInformation", w.instance_a, on_instance),
+            "Allowed",
+            endpoint="ssm",
+        ),
+        # -- what a shell on the instance could reach: the instance role and the endpoints --------------
+        Case(
+            "instance credentials read a parameter of your account",
+            in_yours(instance_session, "ssm:GetParameter", parameter, on_instance),
+            "ImplicitlyDenied",
+            endpoint="ssm",
+        ),
+        Case(
+            "instance credentials read parameters in bulk",
+            in_yours(instance_session, "ssm:GetParameters", parameter, on_instance),
+            "ImplicitlyDenied",
+            endpoint="ssm",
+        ),
+        Case(
+            "instance credentials lifted off the instance write session logs from the internet",
+            in_yours(instance_session, "logs:PutLogEvents", log_stream, lifted),
+            "ExplicitlyDenied",
+        ),
+        Case(
+            "instance credentials lifted off the instance write session logs from another VPC",
+            in_yours(
+                instance_session,
+                "logs:PutLogEvents",
+                log_stream,
+                {**lifted, "aws:SourceVpc": "vpc-0attacker00000000", "aws:VpcSourceIp": instance_ip},
+            ),
+            "ExplicitlyDenied",
+        ),
+        Case(
+            "instance credentials lifted off the instance write session logs from another instance",
+            in_yours(instance_session, "logs:PutLogEvents", log_stream, {**on_instance, **in_vpc}),
+            "ExplicitlyDenied",
+            endpoint="logs",
+        ),
+        Case(
+            "foreign credentials copy data to their own bucket through the S3 gateway",
+            Request(eve, "s3:PutObject", "arn:aws:s3:::eve-loot/dump.tar", OUTSIDER, eve_context),
+            "ImplicitlyDenied",
+            also=(ADMIN,),
+            endpoint="s3",
+            resource_policy=PUBLIC_WRITE,
+        ),
+        Case(
+            "foreign credentials read their own bucket through the S3 gateway",
+            Request(eve, "s3:GetObject", "arn:aws:s3:::eve-loot/tools.tar", OUTSIDER, eve_context),
+            "ImplicitlyDenied",
+            also=(ADMIN,),
+            endpoint="s3",
+            resource_policy=PUBLIC_WRITE,
+        ),
+        Case(
+            "your own credentials copy data to a foreign bucket through the S3 gateway",
+            Request(
+                instance_session,
+                "s3:PutObject",
+                "arn:aws:s3:::eve-loot/dump.tar",
+                OUTSIDER,
+                {**on_instance, "aws:ResourceAccount": OUTSIDER},
+            ),
+            "ImplicitlyDenied",
+            also=(ADMIN,),
+            endpoint="s3",
+            resource_policy=PUBLIC_WRITE,
+        ),
+        *(
+            Case(
+                f"foreign credentials through the {service} endpoint",
+                Request(eve, action, resource, OUTSIDER, eve_context),
+                "ImplicitlyDenied",
+                also=(ADMIN,),
+                endpoint=service,
+            )
+            for service, action, resource in [
+                ("ssm", "ssm:GetParameter", f"arn:aws:ssm:{REGION}:{OUTSIDER}:parameter/loot"),
+                ("ssmmessages", "ssmmessages:OpenDataChannel", "*"),
+                ("ec2messages", "ec2messages:GetMessages", "*"),
+                ("logs", "logs:PutLogEvents", f"arn:aws:logs:{REGION}:{OUTSIDER}:log-group:loot:log-stream:x"),
+                ("kms", "kms:Encrypt", f"arn:aws:kms:{REGION}:{OUTSIDER}:key/0000aaaa-0000-0000-0000-000000000000"),
+            ]
         ),
         Case(
             "alice reads her own credentials secret",
@@ -391,9 +577,13 @@ def decision_table(w: World) -> list[Case]:
 def decide(policies: RegisteredPolicies, cases: list[Case]) -> list[Decision]:
     simulations = []
     for case in cases:
-        simulation = policies.simulation(case.request)
+        simulation = policies.simulation(case.request, case.endpoint)
         simulations.append(
-            type(simulation)(case.request, [*simulation.identity_policies, *case.also], simulation.resource_policy)
+            dataclasses.replace(
+                simulation,
+                identity_policies=[*simulation.identity_policies, *case.also],
+                resource_policy=case.resource_policy or simulation.resource_policy,
+            )
         )
     return evaluate(simulations)
 
@@ -420,8 +610,6 @@ def test_every_decision_is_the_expected_one(world):
 def test_removing_each_security_condition_changes_a_decision(world, mutation):
     cases = decision_table(world)
     mutated = mutations("ExternalAccessGrantedTo")[mutation](world.policies)
-    assert mutated.resource != world.policies.resource or mutated.identity != world.policies.identity, (
-        "nothing was removed"
-    )
+    assert mutated != world.policies, "nothing was removed"
     flipped = [c.name for c, d in zip(cases, decide(mutated, cases), strict=True) if d != c.expected]
     assert flipped, f"removing the {mutation} changes no decision: the table misses a case"

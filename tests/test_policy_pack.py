@@ -155,6 +155,23 @@ def run_as_off(resources: Resources) -> None:
     )
 
 
+def endpoint_without_policy(resources: Resources) -> None:
+    first(resources, "aws:ec2/vpcEndpoint:VpcEndpoint").props.pop("policy")
+
+
+def endpoint_open_to_all(resources: Resources) -> None:
+    edit_json(
+        first(resources, "aws:ec2/vpcEndpoint:VpcEndpoint"),
+        "policy",
+        lambda doc: doc["Statement"][0].pop("Condition"),
+    )
+
+
+def ssm_managed_instance_core(resources: Resources) -> None:
+    role = first(resources, "aws:iam/role:Role", lambda r: "ec2.amazonaws.com" in r.props["assumeRolePolicy"])
+    role.props["managedPolicyArns"] = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+
+
 BROKEN_RULES = [
     (imdsv1, "instances-are-hardened", "IMDSv2 must be required"),
     (internet_gateway, "no-internet-gateway-or-nat", "an internet gateway would give"),
@@ -163,14 +180,19 @@ BROKEN_RULES = [
     (no_deny_on_assume_role, "session-roles-deny-assume-role", "has no explicit Deny on sts:AssumeRole"),
     (session_logs_deleted_on_destroy, "session-logs-encrypted-and-kept", "must be kept when the stack is destroyed"),
     (run_as_off, "session-documents-record-and-run-as", "must set runAsEnabled to true"),
+    (endpoint_without_policy, "vpc-endpoints-carry-a-policy", "must carry a policy"),
+    (endpoint_open_to_all, "vpc-endpoints-carry-a-policy", "admits anyone"),
+    (ssm_managed_instance_core, "no-ssm-managed-instance-core", "AmazonSSMManagedInstanceCore allows"),
 ]
 
 
 def test_every_policy_has_a_broken_rule_below():
-    assert sorted(name for _, name, _ in BROKEN_RULES) == sorted(policy.name for policy in POLICIES)
+    assert {name for _, name, _ in BROKEN_RULES} == {policy.name for policy in POLICIES}
 
 
-@pytest.mark.parametrize(("break_rule", "policy", "message"), BROKEN_RULES, ids=[p for _, p, _ in BROKEN_RULES])
+@pytest.mark.parametrize(
+    ("break_rule", "policy", "message"), BROKEN_RULES, ids=[b.__name__ for b, _, _ in BROKEN_RULES]
+)
 def test_breaking_exactly_one_rule_draws_exactly_its_violation(stacks, break_rule, policy, message):
     resources = copy.deepcopy(stacks)
     break_rule(resources)

@@ -135,6 +135,59 @@ def test_s3_gateway_endpoint_on_the_private_route_table(run):
     assert sorted(a.inputs["subnetId"] for a in associations) == sorted(s.id for s in run.of_type(SUBNET))
 
 
+def test_every_endpoint_admits_only_this_accounts_principals(run):
+    endpoints = run.of_type(ENDPOINT)
+    assert len(endpoints) == 6
+    for endpoint in endpoints:
+        first, *rest = endpoint.json_input("policy")["Statement"]
+        assert (first["Effect"], first["Principal"]) == ("Allow", "*")
+        assert first["Condition"]["StringEquals"]["aws:PrincipalAccount"] == "111122223333"
+        # The only unconditioned grant is reading AWS's own buckets through the S3 gateway.
+        assert [s for s in rest if s["Action"] != "s3:GetObject"] == []
+
+
+def test_endpoints_whose_requests_name_own_resources_reach_only_this_accounts(run):
+    resource_account = {
+        endpoint.inputs["serviceName"].rsplit(".", 1)[-1]: endpoint.json_input("policy")["Statement"][0]["Condition"][
+            "StringEquals"
+        ].get("aws:ResourceAccount")
+        for endpoint in run.of_type(ENDPOINT)
+    }
+    # logs:DescribeLogGroups and SSM Agent's list calls name no resource, and AWS-RunShellScript is AWS's:
+    # aws:ResourceAccount there would refuse SSM Agent itself.
+    assert resource_account == {
+        "s3": "111122223333",
+        "kms": "111122223333",
+        "ssm": None,
+        "ssmmessages": None,
+        "ec2messages": None,
+        "logs": None,
+    }
+
+
+@pytest.mark.parametrize(("partition", "region"), [("aws", "eu-west-1"), ("aws-us-gov", "us-gov-west-1")])
+def test_the_s3_gateway_reads_only_the_aws_owned_buckets_amazon_linux_and_ssm_agent_use(partition, region):
+    run = run_yours(yours_mocks(partition=partition, region=region))
+    (s3,) = [e for e in run.of_type(ENDPOINT) if e.inputs["vpcEndpointType"] == "Gateway"]
+    (aws_owned,) = [s for s in s3.json_input("policy")["Statement"] if s["Action"] == "s3:GetObject"]
+    assert "Condition" not in aws_owned  # dnf reads its repositories unauthenticated
+    # The names AWS's data perimeter examples list ("Service-owned resources") for Amazon Linux 2023 and SSM Agent.
+    assert sorted(aws_owned["Resource"]) == sorted(
+        f"arn:{partition}:s3:::{bucket}/*"
+        for bucket in [
+            f"al2023-repos-{region}-de612dc2",
+            f"al2023-{region}",
+            f"aws-ssm-{region}",
+            f"amazon-ssm-{region}",
+            f"amazon-ssm-packages-{region}",
+            f"{region}-birdwatcher-prod",
+            f"aws-ssm-distributor-file-{region}",
+            f"aws-ssm-document-attachments-{region}",
+            f"patch-baseline-snapshot-{region}",
+        ]
+    )
+
+
 def test_flow_logs_go_to_an_encrypted_retained_log_group(run):
     flow_log = run.one(FLOW_LOG)
     assert flow_log.inputs["vpcId"] == run.one(VPC).id

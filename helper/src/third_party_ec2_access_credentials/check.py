@@ -1,13 +1,14 @@
 """The user's own end-to-end proof, once both stacks are up in real accounts.
 
-It shows who you are at each hop, lists the instances you may reach, opens (and at once ends) a
-session on one granted instance, and expects a refusal on an instance not granted to you and through
-any other document. Every session it opens, it ends.
+It shows who you are at each hop, opens (and at once ends) a session on each instance your account's
+admin granted you, and expects a refusal through any other document and on the instances you name as
+not granted. It never lists the account's instances: the session role may not, by design. Every
+session it opens, it ends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
@@ -30,10 +31,10 @@ class CheckRow:
 class CheckTarget:
     document_name: str
     """The session document your account's admin named."""
-    tag_key: str
-    """The ABAC tag key on the instances."""
-    party: str
-    """Your party's name, the tag's value on the instances granted to you."""
+    granted: Sequence[str]
+    """The instance ids your account's admin granted you (the connect commands name them)."""
+    not_granted: Sequence[str]
+    """Instance ids that must refuse you, if you know any."""
 
 
 def run_check(clients: ClientFactory, chain: Chain, target: CheckTarget) -> list[CheckRow]:
@@ -43,16 +44,13 @@ def run_check(clients: ClientFactory, chain: Chain, target: CheckTarget) -> list
         CheckRow("hop 2: the session role", True, clients("sts", chain.yours).get_caller_identity()["Arn"]),
     ]
     ssm = clients("ssm", chain.yours)
-    granted = list(_instance_ids(ssm, [{"Key": f"tag:{target.tag_key}", "Values": [target.party]}]))
-    rows.append(CheckRow("list the instances granted to you", bool(granted), ", ".join(granted) or "none visible"))
-    others = [i for i in _instance_ids(ssm, []) if i not in granted]
-    if granted:
-        rows += _start_session(ssm, granted[0], target.document_name, expect_allowed=True)
-        rows += _start_session(ssm, granted[0], OTHER_DOCUMENT, expect_allowed=False)
-    if others:
-        rows += _start_session(ssm, others[0], target.document_name, expect_allowed=False)
-    else:
-        rows.append(CheckRow("session on an instance not granted", True, "skipped: no other instance is visible"))
+    for instance_id in target.granted:
+        rows += _start_session(ssm, instance_id, target.document_name, expect_allowed=True)
+    rows += _start_session(ssm, target.granted[0], OTHER_DOCUMENT, expect_allowed=False)
+    for instance_id in target.not_granted:
+        rows += _start_session(ssm, instance_id, target.document_name, expect_allowed=False)
+    if not target.not_granted:
+        rows.append(CheckRow("session on an instance not granted", True, "skipped: name one with --not-granted"))
     return rows
 
 
@@ -61,16 +59,6 @@ def print_table(rows: list[CheckRow], out: TextIO) -> None:
     out.write(f"{'CHECK':<{width}}  RESULT  DETAIL\n")
     for row in rows:
         out.write(f"{row.check:<{width}}  {'PASS' if row.passed else 'FAIL':<6}  {row.detail}\n")
-
-
-def _instance_ids(ssm: Any, filters: list[dict[str, Any]]) -> Iterator[str]:
-    token: dict[str, str] = {}
-    while True:
-        page = ssm.describe_instance_information(Filters=filters, **token)
-        yield from (info["InstanceId"] for info in page["InstanceInformationList"])
-        if not page.get("NextToken"):
-            return
-        token = {"NextToken": page["NextToken"]}
 
 
 def _start_session(ssm: Any, instance_id: str, document: str, *, expect_allowed: bool) -> list[CheckRow]:

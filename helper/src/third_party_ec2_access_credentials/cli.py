@@ -33,7 +33,6 @@ from third_party_ec2_access_credentials.check import CheckTarget, print_table, r
 
 PROG = "third-party-ec2-access-credentials"
 DEFAULT_CACHE = "~/.aws/third-party-ec2-access/cache"
-DEFAULT_TAG_KEY = "ExternalAccessGrantedTo"
 _EXTERNAL_ID = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
 
 
@@ -67,7 +66,9 @@ def main(
         if args.command == "check":
             clients = session_clients(session, region=args.region)
             rows = run_check(
-                clients, chain(clients, request, mfa_code), CheckTarget(args.document_name, args.tag_key, args.party)
+                clients,
+                chain(clients, request, mfa_code),
+                CheckTarget(args.document_name, args.instance, args.not_granted or []),
             )
             print_table(rows, stdout)
             return 0 if all(row.passed for row in rows) else 1
@@ -217,8 +218,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--document-name", required=True, help="the session document of the account you connect to")
     check.add_argument("--region", required=True, help="the region of the instances you connect to")
-    check.add_argument("--party", required=True, help="your party's name, as the instances' tag holds it")
     check.add_argument(
-        "--tag-key", default=DEFAULT_TAG_KEY, help=f"the instances' ABAC tag key (default {DEFAULT_TAG_KEY})"
+        "--instance",
+        action="append",
+        required=True,
+        help="an instance id you were granted (your connect commands name it); repeat for each",
+    )
+    check.add_argument(
+        "--not-granted", action="append", help="an instance id that must refuse you, if you know one; repeatable"
     )
     return parser
