@@ -20,8 +20,9 @@ from components.run_as_user import RUN_AS_GROUP, SCRIPT, run_as_user_script
 USER = "third-party-a"
 
 needs_root = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("unshare") is None or shutil.which("nft") is None,
-    reason="creates OS users and firewall rules in private namespaces, which needs root, unshare and nft",
+    # CI installs what these need (.ci/run): there, a missing tool fails the tests instead of skipping them.
+    not os.environ.get("CI") and (os.geteuid() != 0 or not all(map(shutil.which, ("unshare", "nft", "ip")))),
+    reason="creates OS users and firewall rules in private namespaces, which needs root, unshare, nft and ip",
 )
 needs_sudo = pytest.mark.skipif(shutil.which("sudo") is None, reason="the sudo rule check needs sudo installed")
 
