@@ -13,12 +13,15 @@ from proof.aws_mocks import AwsMocks, StackReferenceOutputs
 from proof.program_run import PROJECT_DIR, ProgramRun, run_stack_file, stack_reference_outputs
 
 THEIR_STACK_FILE = PROJECT_DIR / "Pulumi.their.yaml"
-YOURS_STACK_FILE = PROJECT_DIR / "Pulumi.yours.yaml"
+YOURS_STACK_FILE = PROJECT_DIR / "examples" / "two-parties" / "Pulumi.yours.yaml"
+"""The reference yours configuration of the tests: two parties, so every test sees one party beside another."""
+COMMITTED_YOURS_STACK_FILE = PROJECT_DIR / "Pulumi.yours.yaml"
+"""The sample that deploys as committed: the reference's party A alone."""
 
 YOUR_ACCOUNT = "111122223333"
 """The account the committed stack files name as yours (the mocks' default account)."""
 
-# The two parties of the committed Pulumi.yours.yaml: the stack each reads, and the account each is in.
+# The two parties of the reference yours configuration: the stack each reads, and the account each is in.
 THEIR_STACKS = {
     "Third_Party_A": ("organization/third-party-ec2-access/their", "222233334444"),
     "Third_Party_B": ("organization/third-party-ec2-access/their-b", "333344445555"),
@@ -50,7 +53,7 @@ def yours_mocks(**changes: Any) -> AwsMocks:
 def run_yours(
     mocks: AwsMocks | None = None, *, expect_error: bool = False, secret_keys: tuple[str, ...] = (), **overrides: Any
 ) -> ProgramRun:
-    """The yours program from the committed stack file, with some project keys overridden."""
+    """The yours program from the reference (two-party) stack file, with some project keys overridden."""
     run = run_stack_file(YOURS_STACK_FILE, mocks=mocks or yours_mocks(), secret_keys=secret_keys, **overrides)
     return _checked(run, expect_error)
 
@@ -71,7 +74,7 @@ def their_run() -> ProgramRun:
 
 @pytest.fixture(scope="session")
 def yours_run() -> ProgramRun:
-    """The yours program, run once from the committed Pulumi.yours.yaml."""
+    """The yours program, run once from the reference (two-party) stack file."""
     return run_yours()
 
 
