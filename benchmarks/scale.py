@@ -26,8 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from proof.aws_mocks import AwsMocks
-from proof.program_run import PROJECT_DIR, ProgramRun, run_program
+from harness.aws_mocks import AwsMocks
+from harness.program_run import PROJECT_DIR, ProgramRun, run_program
 
 BARE_LOOP = """\
 import pulumi

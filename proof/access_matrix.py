@@ -16,10 +16,10 @@ from pathlib import Path
 from components.config import ConfigError, YoursStackConfig, parse_stack_config
 from components.config.yours import ExistingInstanceConfig, NewInstanceConfig, TheirStackReference
 from components.naming import LOCAL_ROLE_NAME, PROJECT
+from harness.aws_mocks import AwsMocks, ExistingInstance, StackReferenceOutputs
+from harness.program_run import ProgramRun, read_stack_file, run_program
 from proof.access_model import collect_policies
-from proof.aws_mocks import AwsMocks, ExistingInstance, StackReferenceOutputs
 from proof.iam_engine import Request, evaluate
-from proof.program_run import ProgramRun, read_stack_file, run_program
 
 STAND_IN_EXTERNAL_ID = "access-report-stand-in"
 STAND_IN_ACCOUNT = "000000000000"

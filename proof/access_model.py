@@ -14,8 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.program_run import ProgramRun
 from proof.iam_engine import Request, Simulation
-from proof.program_run import ProgramRun
 
 _ASSUMED_ROLE = re.compile(r"arn:([a-z-]+):sts::([0-9]{12}):assumed-role/([^/]+)/.+")
 

@@ -10,10 +10,10 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
+from harness.aws_mocks import AwsMocks
+from harness.program_run import PROJECT_DIR, run_stack_file
+from harness.wire import Secret
 from proof import access_report
-from proof.aws_mocks import AwsMocks
-from proof.program_run import PROJECT_DIR, run_stack_file
-from proof.wire import Secret
 
 THEIR_STACK_FILE = PROJECT_DIR / "Pulumi.their.yaml"
 YOURS_STACK_FILE = PROJECT_DIR / "Pulumi.yours.yaml"

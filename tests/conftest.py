@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from proof.aws_mocks import AwsMocks, StackReferenceOutputs
-from proof.program_run import PROJECT_DIR, ProgramRun, run_stack_file, stack_reference_outputs
+from harness.aws_mocks import AwsMocks, StackReferenceOutputs
+from harness.program_run import PROJECT_DIR, ProgramRun, run_stack_file, stack_reference_outputs
 
 THEIR_STACK_FILE = PROJECT_DIR / "Pulumi.their.yaml"
 YOURS_STACK_FILE = PROJECT_DIR / "examples" / "two-parties" / "Pulumi.yours.yaml"

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
+from harness.aws_mocks import AwsMocks
+from harness.program_run import stack_reference_outputs
 from proof.access_model import RegisteredPolicies, collect_policies
-from proof.aws_mocks import AwsMocks
 from proof.iam_engine import Decision, Request, evaluate
 from proof.mutations import mutations
-from proof.program_run import stack_reference_outputs
 from tests.conftest import THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
 
 THEIR_A, THEIR_B, OUTSIDER = "222233334444", "333344445555", "444455556666"

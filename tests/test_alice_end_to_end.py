@@ -14,7 +14,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from proof.aws_mocks import AwsMocks
+from harness.aws_mocks import AwsMocks
 from tests.conftest import run_their
 from tests.moto_accounts import REGION, THEIR_ACCOUNT, YOUR_ACCOUNT, create_chain_accounts, write_aws_files
 

@@ -15,7 +15,7 @@ import pytest
 from botocore.stub import Stubber
 from third_party_ec2_access_credentials.cli import main
 
-from proof.aws_mocks import AwsMocks
+from harness.aws_mocks import AwsMocks
 from tests.conftest import run_their
 
 REGION = "eu-west-1"

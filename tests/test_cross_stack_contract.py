@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from proof.aws_mocks import AwsMocks
-from proof.program_run import ProgramRun, stack_reference_outputs
-from proof.wire import Secret, plain_occurrences
+from harness.aws_mocks import AwsMocks
+from harness.program_run import ProgramRun, stack_reference_outputs
+from harness.wire import Secret, plain_occurrences
 from tests.conftest import THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
 
 

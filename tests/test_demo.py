@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from proof.program_run import PROJECT_DIR
+from harness.program_run import PROJECT_DIR
 
 
 def test_the_demo_runs_both_stacks_and_prints_who_may_open_a_session_where():

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 from parliament import analyze_policy_string
 
-from proof.aws_mocks import AwsMocks
-from proof.program_run import ProgramRun
+from harness.aws_mocks import AwsMocks
+from harness.program_run import ProgramRun
 from tests.conftest import run_their
 
 IDENTITY_POLICY_TYPES = {

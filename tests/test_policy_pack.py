@@ -20,9 +20,9 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from harness.aws_mocks import AwsMocks
+from harness.program_run import ProgramRun
 from policy_pack.security_bar import POLICIES
-from proof.aws_mocks import AwsMocks
-from proof.program_run import ProgramRun
 from tests.conftest import run_their
 
 Resources = list[PolicyResource]

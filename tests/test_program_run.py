@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from proof.program_run import config_text, run_program, stack_file_config
-from proof.wire import Secret
+from harness.program_run import config_text, run_program, stack_file_config
+from harness.wire import Secret
 from tests.conftest import THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from proof.aws_mocks import ExistingInstance
-from proof.program_run import ProgramRun, RegisteredResource
-from proof.wire import Secret, plain_occurrences
+from harness.aws_mocks import ExistingInstance
+from harness.program_run import ProgramRun, RegisteredResource
+from harness.wire import Secret, plain_occurrences
 from tests.conftest import THEIR_STACKS, run_yours, their_stack_references, yours_mocks
 
 ROLE = "aws:iam/role:Role"
@@ -306,7 +306,7 @@ def test_a_party_on_another_backend_is_trusted_from_explicit_values_kept_secret(
         }
     ]
     config_overrides = {"thirdParties": parties, "instances": [{"name": "c1", "grantedTo": "Third_Party_C"}]}
-    from proof.program_run import config_text, run_program, stack_file_config
+    from harness.program_run import config_text, run_program, stack_file_config
     from tests.conftest import YOURS_STACK_FILE
 
     config = stack_file_config(YOURS_STACK_FILE)

@@ -13,9 +13,9 @@ from collections import Counter
 
 import pytest
 
-from proof.aws_mocks import AwsMocks
-from proof.program_run import ProgramRun, RegisteredResource, run_stack_file
-from proof.wire import Secret, plain_occurrences
+from harness.aws_mocks import AwsMocks
+from harness.program_run import ProgramRun, RegisteredResource, run_stack_file
+from harness.wire import Secret, plain_occurrences
 from tests.conftest import THEIR_STACK_FILE, run_their
 
 USER = "aws:iam/user:User"

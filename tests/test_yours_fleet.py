@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from components.run_as_user import run_as_user_script
-from proof.aws_mocks import ExistingInstance
-from proof.program_run import ProgramRun
+from harness.aws_mocks import ExistingInstance
+from harness.program_run import ProgramRun
 from tests.conftest import run_yours, yours_mocks
 
 INSTANCE = "aws:ec2/instance:Instance"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from proof.program_run import ProgramRun, RegisteredResource
+from harness.program_run import ProgramRun, RegisteredResource
 from tests.conftest import run_yours, yours_mocks
 
 VPC = "aws:ec2/vpc:Vpc"

@@ -28,8 +28,8 @@ from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import SETTINGS, set_root_resource
 
 from components.naming import PROJECT
-from proof.aws_mocks import AwsMocks, StackReferenceOutputs
-from proof.wire import Secret, decode_struct, decode_value, unwrap
+from harness.aws_mocks import AwsMocks, StackReferenceOutputs
+from harness.wire import Secret, decode_struct, decode_value, unwrap
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,7 +48,7 @@ class RegisteredResource:
     """False for a component resource."""
     id: str
     raw_inputs: dict[str, Any]
-    """Inputs with :class:`proof.wire.Secret` and :class:`proof.wire.Unknown` markers kept."""
+    """Inputs with :class:`harness.wire.Secret` and :class:`harness.wire.Unknown` markers kept."""
     outputs: dict[str, Any]
     """What the mocks answered: the inputs plus the computed identifiers."""
     dependencies: tuple[str, ...]

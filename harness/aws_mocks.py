@@ -16,7 +16,7 @@ from typing import Any
 
 import pulumi
 
-from proof.wire import decode, unwrap
+from harness.wire import decode, unwrap
 
 PARTITION_DNS = {
     "aws": ("amazonaws.com", "com.amazonaws"),
