@@ -11,8 +11,8 @@ from components.aws_lookups import current_account, yours_lookups
 from components.cli_profile import aws_cli_config, start_session_command
 from components.config import TheirStackConfig, YoursStackConfig, load_stack_config
 from components.config.yours import ExistingInstanceConfig, NewInstanceConfig
+from components.contract import log_group_name, session_document_name
 from components.fleet import FleetInstance, InstanceFleet, InstanceFleetArgs, NewInstance
-from components.naming import log_group_name, session_document_name
 from components.network import PrivateSsmNetwork, PrivateSsmNetworkArgs, PrivateSubnet
 from components.remote_access import RemoteAccessIdentity, RemoteAccessIdentityArgs
 from components.session_access import InstanceRole, SessionParty, ThirdPartySessionAccess, ThirdPartySessionAccessArgs

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from components.arns import iam_role_arn
+from components.contract import LOCAL_ROLE_NAME
 from harness.aws_mocks import AwsMocks
 from harness.program_run import PROJECT_DIR, ProgramRun, run_program
 
@@ -53,7 +55,7 @@ def yours_config(parties: int, instances: int) -> dict[str, str]:
         "thirdParties": [
             {
                 "name": name,
-                "roleArn": f"arn:aws:iam::{400000000000 + n}:role/3P_IAM_Assume_Role",
+                "roleArn": iam_role_arn("aws", str(400000000000 + n), LOCAL_ROLE_NAME),
                 "externalId": f"benchmark-external-id-{n}",
                 "runAsUser": f"party-{n}",
             }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from components.naming import cli_profile_name
+from components.contract import cli_profile_name
 
 CREDENTIALS_HELPER = "third-party-ec2-access-credentials"
 """The command of helper/, installed on the user's machine."""

@@ -9,9 +9,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
+from components.contract import PROJECT
 from components.iam_documents import Statement
 from components.log_group_policies import log_group_key_policy
-from components.naming import PROJECT
 
 KEY_DELETION_WINDOW_DAYS = 30
 """The longest window KMS allows: a key scheduled for deletion by mistake can still be saved."""

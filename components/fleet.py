@@ -9,9 +9,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
+from components.contract import PROJECT
 from components.iam_documents import service_trust_policy
 from components.instance_policies import instance_role_policy
-from components.naming import PROJECT
 from components.run_as_user import RUN_AS_USER_SCHEDULE, run_as_user_script
 
 IMDS_HOP_LIMIT = 1

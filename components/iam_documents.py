@@ -8,6 +8,7 @@ IAM proof call the same builders with plain strings.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pulumi
@@ -18,6 +19,11 @@ Statement = dict[str, Any]
 
 ASSUME_ROLE_WITH_SOURCE_IDENTITY = ["sts:AssumeRole", "sts:SetSourceIdentity"]
 """Assuming a role while a source identity is set (or carried over by chaining) needs both actions."""
+
+
+def iam_time(moment: datetime) -> str:
+    """A UTC time as IAM date conditions (``aws:CurrentTime``) compare it: ``2027-06-30T00:00:00Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def policy_document(*statements: Statement) -> dict[str, Any]:

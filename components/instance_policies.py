@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.arns import AwsAccount
+from components.arns import AwsAccount, aws_owned_document_arn, instance_arn
 from components.iam_documents import policy_document, statement
 
 SESSION_AGENT_ACTIONS = [
@@ -58,11 +58,8 @@ def instance_role_policy(account: AwsAccount) -> dict[str, Any]:
     than the instance's own is refused, so credentials lifted off an instance are worthless elsewhere, even
     on another instance of the same VPC.
     """
-    # AWS writes its own documents' ARN with no account; "*" matches that empty field (and no one else may
-    # name a document AWS-*).
-    run_as_document = f"arn:{account.partition}:ssm:{account.region}:*:document/{RUN_AS_DOCUMENT}"
-    instances = f"arn:{account.partition}:ec2:{account.region}:{account.account_id}:instance/*"
-    associations = f"arn:{account.partition}:ssm:{account.region}:{account.account_id}:association/*"
+    run_as_document = aws_owned_document_arn(account, RUN_AS_DOCUMENT)
+    associations = account.arn("ssm", "association/*")
     return policy_document(
         statement("SessionManagerAgent", "Allow", SESSION_AGENT_ACTIONS, resources="*"),
         statement("StateManagerAgent", "Allow", ASSOCIATION_MESSAGE_ACTIONS, resources="*"),
@@ -73,7 +70,7 @@ def instance_role_policy(account: AwsAccount) -> dict[str, Any]:
             "ReportTheRunAsAssociation",
             "Allow",
             ["ssm:UpdateAssociationStatus", "ssm:UpdateInstanceAssociationStatus"],
-            resources=[run_as_document, associations, instances],
+            resources=[run_as_document, associations, instance_arn(account)],
         ),
         statement(
             "DenyInstanceCredentialsOutsideTheirVpc",

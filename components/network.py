@@ -9,8 +9,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
+from components.contract import PROJECT
 from components.encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupArgs
-from components.naming import PROJECT
 from components.network_policies import (
     flow_logs_delivery_policy,
     flow_logs_trust_policy,

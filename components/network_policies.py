@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.arns import AwsAccount
+from components.arns import AwsAccount, s3_objects_arn
 from components.iam_documents import policy_document, service_trust_policy, statement
 from components.log_group_policies import log_group_writer_statements
 
@@ -15,9 +15,7 @@ def flow_logs_trust_policy(account: AwsAccount, service_principal: str) -> dict[
         service_principal,
         condition={
             "StringEquals": {"aws:SourceAccount": account.account_id},
-            "ArnLike": {
-                "aws:SourceArn": f"arn:{account.partition}:ec2:{account.region}:{account.account_id}:vpc-flow-log/*"
-            },
+            "ArnLike": {"aws:SourceArn": account.arn("ec2", "vpc-flow-log/*")},
         },
     )
 
@@ -88,6 +86,6 @@ def s3_gateway_endpoint_policy(account: AwsAccount) -> dict[str, Any]:
             "Allow",
             "s3:GetObject",
             principal="*",
-            resources=[f"arn:{account.partition}:s3:::{bucket}/*" for bucket in aws_buckets],
+            resources=[s3_objects_arn(account.partition, bucket) for bucket in aws_buckets],
         ),
     )

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.naming import LOCAL_ROLE_NAME, PROJECT, REMOTE_ACCESS_GROUP_NAME
+from components.contract import LOCAL_ROLE_NAME, PROJECT, REMOTE_ACCESS_GROUP_NAME
 from components.remote_access_policies import (
     local_role_permissions_policy,
     local_role_trust_policy,

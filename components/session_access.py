@@ -10,8 +10,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
+from components.contract import CHAINED_SESSION_SECONDS, PROJECT, RUN_AS_TAG
 from components.encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupArgs
-from components.naming import PROJECT
 from components.session_document import session_document_content
 from components.session_policies import (
     instance_session_policy,
@@ -19,12 +19,6 @@ from components.session_policies import (
     session_role_permissions_policy,
     session_role_trust_policy,
 )
-
-RUN_AS_TAG = "SSMSessionRunAs"
-"""Session Manager's Run As reads the OS user from this tag on the IAM role that starts the session."""
-
-CHAINED_SESSION_SECONDS = 3600
-"""STS caps a session obtained by role chaining at one hour, whatever the role allows."""
 
 
 @dataclass(frozen=True)

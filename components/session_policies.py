@@ -15,27 +15,14 @@ from typing import Any
 
 import pulumi
 
-from components.arns import AwsAccount
-from components.iam_documents import Statement, policy_document, statement
+from components.arns import AwsAccount, arn, instance_arn, ssm_document_arn
+from components.iam_documents import Statement, iam_time, policy_document, statement
 from components.log_group_policies import log_group_writer_statements
-
-
-def iam_time(moment: datetime) -> str:
-    """A UTC time as IAM date conditions compare it."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _before(expires: datetime | None) -> dict[str, dict[str, Any]]:
     """The condition that ends access at ``expires`` (none when access does not expire)."""
     return {"DateLessThan": {"aws:CurrentTime": iam_time(expires)}} if expires else {}
-
-
-def instance_arns(account: AwsAccount) -> str:
-    return f"arn:{account.partition}:ec2:{account.region}:{account.account_id}:instance/*"
-
-
-def session_document_arn(account: AwsAccount, document_name: str) -> str:
-    return f"arn:{account.partition}:ssm:{account.region}:{account.account_id}:document/{document_name}"
 
 
 def session_role_trust_policy(
@@ -82,8 +69,8 @@ def session_role_permissions_policy(
     expires: datetime | None,
 ) -> dict[str, Any]:
     """Sessions on the party's tagged instances through the managed document, and nothing else."""
-    document = session_document_arn(account, document_name)
-    instances = instance_arns(account)
+    document = ssm_document_arn(account, document_name)
+    instances = instance_arn(account)
     return policy_document(
         statement(
             "StartSessionsOnInstancesTaggedForTheParty",
@@ -108,7 +95,7 @@ def session_role_permissions_policy(
             "EndOrResumeOnlyOwnSessions",
             "Allow",
             ["ssm:TerminateSession", "ssm:ResumeSession"],
-            resources=f"arn:{account.partition}:ssm:{account.region}:{account.account_id}:session/*",
+            resources=account.arn("ssm", "session/*"),
             # An assumed role's sessions carry its "role-id:session-name", which is its aws:userid.
             condition={"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}},
         ),
@@ -117,7 +104,7 @@ def session_role_permissions_policy(
             "Allow",
             "ssmmessages:OpenDataChannel",
             # Exactly as the Session Manager user guide's quick-start end user policy writes it.
-            resources=f"arn:{account.partition}:ssm:*:*:session/${{aws:userid}}-*",
+            resources=arn(account.partition, "ssm", "*", "*", "session/${aws:userid}-*"),
         ),
         statement("EncryptSessionData", "Allow", "kms:GenerateDataKey", resources=session_key_arn),
         statement(

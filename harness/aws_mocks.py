@@ -16,6 +16,7 @@ from typing import Any
 
 import pulumi
 
+from components.arns import AwsAccount, arn, iam_role_arn
 from harness.wire import decode, unwrap
 
 PARTITION_DNS = {
@@ -61,6 +62,11 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     # -- invokes -------------------------------------------------------------------------------
 
+    @property
+    def account(self) -> AwsAccount:
+        """Where the mocked program runs."""
+        return AwsAccount(self.partition, self.account_id, self.region)
+
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
         answer = self._invoke_answers().get(args.token)
         if answer is None:
@@ -78,7 +84,7 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:index/getCallerIdentity:getCallerIdentity": lambda _: {
                 "id": self.account_id,
                 "accountId": self.account_id,
-                "arn": f"arn:{self.partition}:iam::{self.account_id}:user/deployer",
+                "arn": arn(self.partition, "iam", "", self.account_id, "user/deployer"),
                 "userId": "AIDADEPLOYER",
             },
             "aws:index/getRegion:getRegion": lambda _: {
@@ -127,9 +133,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         return {
             "id": name,
             "name": name,
-            "arn": f"arn:{self.partition}:iam::{self.account_id}:instance-profile/{name}",
+            "arn": arn(self.partition, "iam", "", self.account_id, f"instance-profile/{name}"),
             "roleName": instance.role_name,
-            "roleArn": f"arn:{self.partition}:iam::{self.account_id}:role/{instance.role_name}",
+            "roleArn": iam_role_arn(self.partition, self.account_id, instance.role_name),
         }
 
     def _service_principal(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -217,19 +223,20 @@ class _Physical:
         """An EC2 resource: an id like ``vpc-0a1b…`` and its ARN."""
         mocks = self.mocks
         resource_id = f"{id_prefix or resource_type}-{self.token(17)}"
-        arn = f"arn:{mocks.partition}:ec2:{mocks.region}:{mocks.account_id}:{resource_type}/{resource_id}"
-        return resource_id, {"arn": arn}
+        return resource_id, {
+            "arn": arn(mocks.partition, "ec2", mocks.region, mocks.account_id, f"{resource_type}/{resource_id}")
+        }
 
     def named_arn(
         self, service: str, resource: str, *, regional: bool = False, unique_id: str = "", id_is_arn: bool = False
     ) -> tuple[str, dict[str, Any]]:
         name = self.physical_name()
         region = self.mocks.region if regional else ""
-        arn = f"arn:{self.mocks.partition}:{service}:{region}:{self.mocks.account_id}:{resource.format(name=name)}"
-        outputs: dict[str, Any] = {"name": name, "arn": arn}
+        resource_arn = arn(self.mocks.partition, service, region, self.mocks.account_id, resource.format(name=name))
+        outputs: dict[str, Any] = {"name": name, "arn": resource_arn}
         if unique_id:
             outputs["uniqueId"] = unique_id + self.token(17, string.ascii_uppercase + string.digits)
-        return (arn if id_is_arn else name), outputs
+        return (resource_arn if id_is_arn else name), outputs
 
 
 def instance_type_architecture(instance_type: str) -> str:
@@ -242,7 +249,10 @@ def _kms_key(physical: _Physical) -> tuple[str, dict[str, Any]]:
     token = physical.token(32)
     key_id = f"{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:32]}"
     mocks = physical.mocks
-    return key_id, {"keyId": key_id, "arn": f"arn:{mocks.partition}:kms:{mocks.region}:{mocks.account_id}:key/{key_id}"}
+    return key_id, {
+        "keyId": key_id,
+        "arn": arn(mocks.partition, "kms", mocks.region, mocks.account_id, f"key/{key_id}"),
+    }
 
 
 def _vpc_endpoint(physical: _Physical) -> tuple[str, dict[str, Any]]:

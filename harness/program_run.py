@@ -27,7 +27,8 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import SETTINGS, set_root_resource
 
-from components.naming import PROJECT
+from components.arns import AwsAccount
+from components.contract import PROJECT
 from harness.aws_mocks import AwsMocks, StackReferenceOutputs
 from harness.wire import Secret, decode_struct, decode_value, unwrap
 
@@ -104,6 +105,15 @@ class ProgramRun:
 
     def children_of(self, parent: RegisteredResource) -> list[RegisteredResource]:
         return [r for r in self.resources if r.parent_urn == parent.urn]
+
+    def account(self) -> AwsAccount:
+        """The account, partition and region the program was told it runs in."""
+        answers = {invoke.token.rsplit(":", 1)[-1]: invoke.answer for invoke in self.invokes}
+        return AwsAccount(
+            partition=answers["getPartition"]["partition"],
+            account_id=answers["getCallerIdentity"]["accountId"],
+            region=answers["getRegion"]["region"],
+        )
 
 
 class _RecordingMonitor(MockMonitor):

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from components.arns import assumed_role_arn, iam_role_arn, instance_arn, ssm_document_arn
 from components.config import ConfigError, YoursStackConfig, parse_stack_config
 from components.config.yours import ExistingInstanceConfig, NewInstanceConfig, TheirStackReference
-from components.naming import LOCAL_ROLE_NAME, PROJECT
+from components.contract import LOCAL_ROLE_NAME, PROJECT, RUN_AS_TAG
+from components.iam_documents import iam_time
 from harness.aws_mocks import AwsMocks, ExistingInstance, StackReferenceOutputs
 from harness.program_run import ProgramRun, read_stack_file, run_program
 from proof.access_model import collect_policies
@@ -82,7 +84,7 @@ def _stand_ins(config: YoursStackConfig, region: str) -> AwsMocks:
             party.trust.stack: StackReferenceOutputs(
                 {
                     "partyName": party.name,
-                    "assumeRoleArn": f"arn:aws:iam::{STAND_IN_ACCOUNT}:role/{LOCAL_ROLE_NAME}",
+                    "assumeRoleArn": iam_role_arn("aws", STAND_IN_ACCOUNT, LOCAL_ROLE_NAME),
                     "externalId": STAND_IN_EXTERNAL_ID,
                 },
                 frozenset({"externalId"}),
@@ -101,21 +103,19 @@ def _stand_ins(config: YoursStackConfig, region: str) -> AwsMocks:
 def _decide(run: ProgramRun, config: YoursStackConfig, at: datetime) -> list[Cell]:
     policies = collect_policies(run)
     outputs = run.stack_outputs
-    account = next(i.answer for i in run.invokes if i.token.endswith("getCallerIdentity"))["accountId"]
-    partition = next(i.answer for i in run.invokes if i.token.endswith("getPartition"))["partition"]
-    region = next(i.answer for i in run.invokes if i.token.endswith("getRegion"))["region"]
+    account = run.account()
     document = outputs["sessionDocument"]
-    document_arn = f"arn:{partition}:ssm:{region}:{account}:document/{document}"
-    now = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    document_arn = ssm_document_arn(account, document)
+    now = iam_time(at)
 
     pairs = []
     requests = []
     for party in config.third_parties:
         role_arn = outputs["sessionRoles"][party.name]
-        principal = f"arn:{partition}:sts::{account}:assumed-role/{party.role_name}/access-report"
+        principal = assumed_role_arn(account.partition, account.account_id, party.role_name, "access-report")
         for instance in config.instances:
             key = instance.name if isinstance(instance, NewInstanceConfig) else instance.instance_id
-            instance_arn = f"arn:{partition}:ec2:{region}:{account}:instance/{outputs['instances'][key]['id']}"
+            target = instance_arn(account, outputs["instances"][key]["id"])
             context = {"aws:CurrentTime": now, "aws:userid": f"AROAREPORT:{party.role_name}"}
             on_instance = {
                 **context,
@@ -123,8 +123,8 @@ def _decide(run: ProgramRun, config: YoursStackConfig, at: datetime) -> list[Cel
                 "ssm:SessionDocumentAccessCheck": "true",
             }
             requests += [
-                Request(principal, "ssm:StartSession", instance_arn, account, on_instance),
-                Request(principal, "ssm:StartSession", document_arn, account, context),
+                Request(principal, "ssm:StartSession", target, account.account_id, on_instance),
+                Request(principal, "ssm:StartSession", document_arn, account.account_id, context),
             ]
             pairs.append((party, key, instance, role_arn))
     decisions = evaluate([policies.simulation(request) for request in requests])
@@ -138,7 +138,7 @@ def _decide(run: ProgramRun, config: YoursStackConfig, at: datetime) -> list[Cel
                 instance=key,
                 granted=instance.granted_to == party.name and (party.expires is None or at < party.expires),
                 allowed=allowed,
-                os_user=policies.role_tags[role_arn].get("SSMSessionRunAs"),
+                os_user=policies.role_tags[role_arn].get(RUN_AS_TAG),
                 until=party.expires,
                 document=document,
             )

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from components.arns import iam_role_arn
 from harness.program_run import ProgramRun
 from proof.iam_engine import Request, Simulation
 
@@ -52,7 +53,7 @@ class RegisteredPolicies:
 def identity_of(principal: str) -> str:
     """The IAM identity whose policies apply: a role session's role, or the principal itself."""
     match = _ASSUMED_ROLE.fullmatch(principal)
-    return f"arn:{match[1]}:iam::{match[2]}:role/{match[3]}" if match else principal
+    return iam_role_arn(match[1], match[2], match[3]) if match else principal
 
 
 def collect_policies(*runs: ProgramRun) -> RegisteredPolicies:
@@ -75,7 +76,11 @@ def _collect(run: ProgramRun, policies: RegisteredPolicies) -> None:
     managed = {p.outputs["arn"]: p.json_input("policy") for p in run.of_type("aws:iam/policy:Policy")}
     for attachment in run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
         if attachment.inputs["policyArn"] in managed:
-            role_arn = role_arns.get(attachment.inputs["role"]) or _arn_of_role_named(run, attachment.inputs["role"])
+            # A role the program does not create is an existing instance's, in the program's account.
+            account = run.account()
+            role_arn = role_arns.get(attachment.inputs["role"]) or iam_role_arn(
+                account.partition, account.account_id, attachment.inputs["role"]
+            )
             policies.identity[role_arn].append(managed[attachment.inputs["policyArn"]])
 
     user_arns = {user.outputs["name"]: user.outputs["arn"] for user in run.of_type("aws:iam/user:User")}
@@ -90,10 +95,3 @@ def _collect(run: ProgramRun, policies: RegisteredPolicies) -> None:
         policies.resource[key.outputs["arn"]] = key.json_input("policy")
     for endpoint in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint"):
         policies.endpoints[endpoint.inputs["serviceName"].rsplit(".", 1)[-1]] = endpoint.json_input("policy")
-
-
-def _arn_of_role_named(run: ProgramRun, name: str) -> str:
-    """A role the program does not create (an existing instance's), in the program's account."""
-    account_id = next(i.answer["accountId"] for i in run.invokes if i.token.endswith("getCallerIdentity"))
-    partition = next(i.answer["partition"] for i in run.invokes if i.token.endswith("getPartition"))
-    return f"arn:{partition}:iam::{account_id}:role/{name}"

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from components.iam_documents import iam_time
 from proof.access_matrix import Cell, ReportError, access_matrix
 from proof.iam_engine import EngineError
 
@@ -51,7 +52,7 @@ def rows(cells: list[Cell]) -> list[tuple[str, ...]]:
             cell.instance,
             ("allowed" if cell.allowed else "denied") + ("" if cell.as_expected else " (UNEXPECTED)"),
             (cell.os_user or "-") if cell.allowed else "-",
-            (cell.until.strftime("%Y-%m-%dT%H:%M:%SZ") if cell.until else "no expiry") if cell.allowed else "-",
+            (iam_time(cell.until) if cell.until else "no expiry") if cell.allowed else "-",
             cell.document if cell.allowed else "-",
         )
         for cell in cells
@@ -91,7 +92,7 @@ def _time(text: str) -> datetime:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iam_time(moment.astimezone(UTC))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 import boto3
 
 from components.arns import iam_role_arn
-from components.naming import LOCAL_ROLE_NAME, REMOTE_ACCESS_GROUP_NAME
+from components.contract import LOCAL_ROLE_NAME, REMOTE_ACCESS_GROUP_NAME
 from components.remote_access_policies import (
     local_role_permissions_policy,
     local_role_trust_policy,

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from components.iam_documents import iam_time
 from harness.aws_mocks import AwsMocks
 from harness.program_run import stack_reference_outputs
 from proof.access_model import RegisteredPolicies, collect_policies
@@ -87,8 +88,8 @@ def world() -> World:
             "instance_b": f"arn:aws:ec2:{REGION}:{YOUR_ACCOUNT}:instance/{instances['instance-b']['id']}",
             "fleet_role_name": fleet_role.outputs["name"],
             "vpc": yours.stack_outputs["vpcId"],
-            "before_expiry": (expires - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "after_expiry": (expires + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "before_expiry": iam_time(expires - timedelta(days=1)),
+            "after_expiry": iam_time(expires + timedelta(seconds=1)),
         },
     )
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import components.session_access
+from components.iam_documents import iam_time
 from proof.access_report import main
 from tests.conftest import THEIR_STACK_FILE, YOURS_STACK_FILE
 
@@ -67,14 +68,14 @@ def test_markdown_for_a_pull_request_comment():
 def test_after_a_partys_expiry_its_access_is_denied_as_expected(tmp_path):
     expires = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0)
     parties = yaml.safe_load(YOURS_STACK_FILE.read_text())["config"]["third-party-ec2-access:thirdParties"]
-    parties[0]["expires"] = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
+    parties[0]["expires"] = iam_time(expires)
     path = variant(tmp_path, thirdParties=parties)
 
     _, before, _ = report(path, "--at", (expires - timedelta(days=1)).isoformat())
     assert table(before)[("Third_Party_A", "instance-a")][:3] == [
         "allowed",
         "third-party-a",
-        expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        iam_time(expires),
     ]
     status, after, _ = report(path, "--at", (expires + timedelta(minutes=1)).isoformat())
     assert status == 0

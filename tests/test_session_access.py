@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from components.iam_documents import iam_time
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource
 from harness.wire import Secret, plain_occurrences
@@ -39,7 +40,7 @@ ALLOWED_ACTIONS = {
 
 
 def expiry_in(days: int) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iam_time(datetime.now(UTC) + timedelta(days=days))
 
 
 def session_role(run: ProgramRun, party: str = "Third_Party_A") -> RegisteredResource:

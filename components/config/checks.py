@@ -6,7 +6,7 @@ import re
 import unicodedata
 
 from components.config.errors import ConfigError, shown
-from components.naming import IAM_NAME_MAX_LENGTH, derive_session_role_name
+from components.contract import IAM_NAME_MAX_LENGTH, derive_session_role_name
 
 _IAM_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]+")
 """IAM user and role names: ASCII letters, digits and ``_+=,.@-``."""

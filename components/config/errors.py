@@ -9,7 +9,7 @@ from typing import Any
 
 import pulumi
 
-from components.naming import PROJECT
+from components.contract import PROJECT
 
 NAMESPACE = PROJECT
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from components.config.checks import check_iam_name, check_party_name, derived_role_name
 from components.config.errors import ConfigError, ObjectValue, RawValues, shown
+from components.contract import DEFAULT_TAG_KEY, EXTERNAL_ID_PATTERN
 
 YOURS_KEYS = frozenset({"account", "tagKey", "network", "thirdParties", "instances", "session"})
 
-DEFAULT_TAG_KEY = "ExternalAccessGrantedTo"
 DEFAULT_VPC_CIDR = "10.24.34.0/23"
 DEFAULT_SUBNET_CIDRS = ["10.24.34.0/24"]  # one private subnet, as the seed README promises
 
@@ -60,7 +60,7 @@ _INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9-]+")
 _ROLE_ARN = re.compile(
     r"arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/([A-Za-z0-9_+=,.@/-]+/)?[A-Za-z0-9_+=,.@-]{1,64}"
 )
-_EXTERNAL_ID = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
+_EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
 _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError, ProfileNotFound
 
 CHAINED_SESSION_SECONDS = 3600
-"""STS caps a session obtained by role chaining at one hour."""
+"""STS caps a session obtained by role chaining at one hour; a copy of the contract's (components/contract.py)."""
 
 _USER_ARN = re.compile(r"arn:[a-z-]+:iam::[0-9]{12}:user/(?:.*/)?([^/]+)")
 _REFUSED_SOURCE_KEY = {"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch"}

@@ -33,7 +33,9 @@ from third_party_ec2_access_credentials.check import CheckTarget, print_table, r
 
 PROG = "third-party-ec2-access-credentials"
 DEFAULT_CACHE = "~/.aws/third-party-ec2-access/cache"
-_EXTERNAL_ID = re.compile(r"[A-Za-z0-9_+=,.@:/-]{2,1224}")
+EXTERNAL_ID_PATTERN = r"[A-Za-z0-9_+=,.@:/-]{2,1224}"
+"""What STS accepts as an ExternalId; a copy of the contract's (components/contract.py), compared by a test."""
+_EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
 
 
 def main(

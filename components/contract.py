@@ -1,10 +1,26 @@
-"""Names both stacks must agree on.
+"""The contract: names and values both stacks, alice's helper and the policy pack must agree on.
 
 The their stack derives the name of the role it may assume in your account, and the yours stack
 derives the name of the role it creates, from the same function below, so the two cannot drift.
+The helper (a distribution of its own, installed on alice's machine) and the policy pack (run in its
+own environment by the Pulumi CLI) cannot import this module: they carry copies of the values they
+need, and tests/test_contract.py compares each copy with the value here.
 """
 
 PROJECT = "third-party-ec2-access"
+
+DEFAULT_TAG_KEY = "ExternalAccessGrantedTo"
+"""The ABAC tag key on the instances, when config names none: its value names the party granted."""
+
+RUN_AS_TAG = "SSMSessionRunAs"
+"""Session Manager's Run As reads the OS user from this tag on the IAM role that starts the session."""
+
+CHAINED_SESSION_SECONDS = 3600
+"""STS caps a session obtained by role chaining at one hour, whatever the role allows; the session role
+allows exactly that and the helper asks for exactly that."""
+
+EXTERNAL_ID_PATTERN = r"[A-Za-z0-9_+=,.@:/-]{2,1224}"
+"""What STS accepts as an ExternalId (AssumeRole API reference): the yours config and the helper check it."""
 
 REMOTE_ACCESS_GROUP_NAME = "GroupRemoteAccess"
 """The their-account group whose only permission is assuming the local role (name from the seed)."""

@@ -1,0 +1,44 @@
+"""The contract both stacks, the helper and the policy pack share: its derivations, and the copies of its
+values the helper and the policy pack carry, compared with the original."""
+
+from third_party_ec2_access_credentials import chain
+from third_party_ec2_access_credentials import cli as helper_cli
+
+from components import contract
+from components.arns import iam_role_arn
+from components.contract import cli_profile_name, derive_session_role_name
+from policy_pack import security_bar
+
+
+def test_session_role_name_follows_the_seed():
+    # The seed README: Third_Party_A assumes SSMStartSession_IAM_Role_ThirdPartyA.
+    assert derive_session_role_name("Third_Party_A") == "SSMStartSession_IAM_Role_ThirdPartyA"
+
+
+def test_session_role_name_keeps_only_ascii_letters_and_digits():
+    assert derive_session_role_name("Acme Corp. (EU)/2") == "SSMStartSession_IAM_Role_AcmeCorpEU2"
+    assert derive_session_role_name("Société-7") == "SSMStartSession_IAM_Role_Socit7"
+
+
+def test_cli_profile_name_is_lowercase_words_joined_by_hyphens():
+    assert cli_profile_name("Third_Party_A") == "third-party-a"
+    assert cli_profile_name("  Acme::Corp  ") == "acme-corp"
+
+
+def test_role_arn_uses_the_given_partition():
+    assert iam_role_arn("aws-cn", "111122223333", "R") == "arn:aws-cn:iam::111122223333:role/R"
+
+
+# -- the copies the helper and the policy pack carry (neither can import the program) ------------------
+
+
+def test_the_helper_asks_for_the_chained_session_the_session_role_allows():
+    assert chain.CHAINED_SESSION_SECONDS == contract.CHAINED_SESSION_SECONDS
+
+
+def test_the_helper_checks_external_ids_as_the_yours_config_does():
+    assert helper_cli.EXTERNAL_ID_PATTERN == contract.EXTERNAL_ID_PATTERN
+
+
+def test_the_policy_pack_knows_the_run_as_tag_and_the_default_tag_key():
+    assert (security_bar.RUN_AS_TAG, security_bar.DEFAULT_TAG_KEY) == (contract.RUN_AS_TAG, contract.DEFAULT_TAG_KEY)
