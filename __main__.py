@@ -10,13 +10,12 @@ from components.arns import iam_role_arn, mfa_device_arn
 from components.aws_lookups import current_account, yours_lookups
 from components.cli_profile import aws_cli_config, start_session_command
 from components.config import TheirStackConfig, YoursStackConfig, load_stack_config
-from components.config.yours import ExistingInstanceConfig, NewInstanceConfig
 from components.contract import log_group_name, session_document_name
 from components.fleet import FleetInstance, InstanceFleet, InstanceFleetArgs, NewInstance
 from components.network import PrivateSsmNetwork, PrivateSsmNetworkArgs, PrivateSubnet
 from components.remote_access import RemoteAccessIdentity, RemoteAccessIdentityArgs
-from components.session_access import InstanceRole, SessionParty, ThirdPartySessionAccess, ThirdPartySessionAccessArgs
-from components.their_outputs import party_trust
+from components.session_access import InstanceRole, ThirdPartySessionAccess, ThirdPartySessionAccessArgs
+from components.their_outputs import session_party
 
 
 def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
@@ -93,34 +92,20 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
                     image_id=aws.images[i.instance_type],
                     subnet_id=network.subnet_ids[i.subnet_index],
                 )
-                for i in config.instances
-                if isinstance(i, NewInstanceConfig)
+                for i in config.new_instances
             ],
-            existing_instances={
-                i.instance_id: i.granted_to for i in config.instances if isinstance(i, ExistingInstanceConfig)
-            },
+            existing_instances={i.instance_id: i.granted_to for i in config.existing_instances},
             run_as_users={p.name: p.run_as_user for p in config.third_parties},
             security_group_id=network.instance_security_group.id,
             account=account,
             ec2_service_principal=aws.ec2_service_principal,
         ),
     )
-    trusts = [party_trust(index, party) for index, party in enumerate(config.third_parties)]
     document_name = session_document_name(stack)
     access = ThirdPartySessionAccess(
         "session-access",
         ThirdPartySessionAccessArgs(
-            parties=[
-                SessionParty(
-                    name=party.name,
-                    role_name=party.role_name,
-                    run_as_user=party.run_as_user,
-                    trusted_role_arn=trust.role_arn,
-                    external_id=trust.external_id,
-                    expires=party.expires,
-                )
-                for party, trust in zip(config.third_parties, trusts, strict=True)
-            ],
+            parties=[session_party(party, index) for index, party in enumerate(config.third_parties)],
             tag_key=config.tag_key,
             instance_roles={
                 "fleet-instances": InstanceRole(fleet.instance_role.name, fleet.instance_role.arn),

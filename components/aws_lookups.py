@@ -13,7 +13,7 @@ import pulumi_aws as aws
 
 from components.arns import AwsAccount
 from components.config import ConfigError, YoursStackConfig
-from components.config.yours import ExistingInstanceConfig, NewInstanceConfig
+from components.config.yours import SUBNET_CIDRS_KEY
 
 AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{architecture}"
 """The public SSM parameter that always names the current Amazon Linux 2023 image."""
@@ -97,10 +97,10 @@ class YoursLookups:
 
 
 def yours_lookups(config: YoursStackConfig) -> YoursLookups:
-    new_instance_types = {i.instance_type for i in config.instances if isinstance(i, NewInstanceConfig)}
+    new_instance_types = {i.instance_type for i in config.new_instances}
     return YoursLookups(
         account=current_account(),
-        availability_zones=availability_zones(len(config.network.subnet_cidrs), key="network.subnetCidrs"),
+        availability_zones=availability_zones(len(config.network.subnet_cidrs), key=SUBNET_CIDRS_KEY),
         interface_endpoint_services={
             service: endpoint_service_name(service, endpoint_type="Interface")
             for service in config.network.interface_endpoints
@@ -108,9 +108,7 @@ def yours_lookups(config: YoursStackConfig) -> YoursLookups:
         s3_gateway_service=endpoint_service_name("s3", endpoint_type="Gateway"),
         images={instance_type: amazon_linux_2023_image(instance_type) for instance_type in sorted(new_instance_types)},
         existing_instance_roles={
-            i.instance_id: existing_instance_role(i.instance_id, key=f"instances[{index}].id")
-            for index, i in enumerate(config.instances)
-            if isinstance(i, ExistingInstanceConfig)
+            i.instance_id: existing_instance_role(i.instance_id, key=i.config_key) for i in config.existing_instances
         },
         logs_service_principal=service_principal("logs"),
         flow_logs_service_principal=service_principal("vpc-flow-logs"),

@@ -1,32 +1,24 @@
-"""Reading a party's their stack: the role your account trusts and the ExternalId, checked."""
+"""A party as its session access needs it: the role your account trusts and the ExternalId, from config or
+read from its their stack and checked."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from components.config import ConfigError
 from components.config.yours import ExplicitTrust, ThirdPartyConfig
+from components.session_access import SessionParty
 
 
-@dataclass(frozen=True)
-class PartyTrust:
-    """Who the party's session role trusts, and with which ExternalId."""
-
-    role_arn: pulumi.Input[str]
-    """The party's local role (``3P_IAM_Assume_Role`` in its account)."""
-    external_id: pulumi.Output[str]
-    """Secret."""
-
-
-def party_trust(index: int, party: ThirdPartyConfig) -> PartyTrust:
-    """The trust of ``thirdParties[index]``: from the values in config, or from its their stack."""
+def session_party(party: ThirdPartyConfig, index: int) -> SessionParty:
+    """The party as its session access needs it. Whom its role trusts comes from the values in config, or
+    from its their stack, read through the stack reference ``their-stack-<index>`` and checked."""
     if isinstance(party.trust, ExplicitTrust):
-        return PartyTrust(party.trust.role_arn, pulumi.Output.secret(party.trust.external_id.value))
+        return _with_trust(party, party.trust.role_arn, pulumi.Output.secret(party.trust.external_id.value))
 
-    key = f"thirdParties[{index}]"
+    key = party.config_key
     stack = party.trust.stack
     reference = pulumi.StackReference(f"their-stack-{index}", stack_name=stack)
 
@@ -41,7 +33,18 @@ def party_trust(index: int, party: ThirdPartyConfig) -> PartyTrust:
     )
     role_arn = pulumi.Output.all(party_name, required("assumeRoleArn")).apply(lambda values: values[1])
     external_id = pulumi.Output.all(party_name, required("externalId")).apply(lambda values: values[1])
-    return PartyTrust(role_arn, pulumi.Output.secret(external_id))
+    return _with_trust(party, role_arn, pulumi.Output.secret(external_id))
+
+
+def _with_trust(party: ThirdPartyConfig, role_arn: pulumi.Input[str], external_id: pulumi.Output[str]) -> SessionParty:
+    return SessionParty(
+        name=party.name,
+        role_name=party.role_name,
+        run_as_user=party.run_as_user,
+        trusted_role_arn=role_arn,
+        external_id=external_id,
+        expires=party.expires,
+    )
 
 
 def require_their_output(key: str, stack: str, output_name: str, value: Any) -> Any:

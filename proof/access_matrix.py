@@ -15,7 +15,7 @@ from pathlib import Path
 
 from components.arns import assumed_role_arn, iam_role_arn, instance_arn, ssm_document_arn
 from components.config import ConfigError, YoursStackConfig, parse_stack_config
-from components.config.yours import ExistingInstanceConfig, NewInstanceConfig, TheirStackReference
+from components.config.yours import TheirStackReference
 from components.contract import LOCAL_ROLE_NAME, PROJECT, RUN_AS_TAG
 from components.iam_documents import iam_time
 from harness.aws_mocks import AwsMocks, ExistingInstance, StackReferenceOutputs
@@ -94,8 +94,7 @@ def _stand_ins(config: YoursStackConfig, region: str) -> AwsMocks:
         },
         existing_instances={
             i.instance_id: ExistingInstance("existing-instance-profile", "ExistingInstanceRole")
-            for i in config.instances
-            if isinstance(i, ExistingInstanceConfig)
+            for i in config.existing_instances
         },
     )
 
@@ -114,8 +113,7 @@ def _decide(run: ProgramRun, config: YoursStackConfig, at: datetime) -> list[Cel
         role_arn = outputs["sessionRoles"][party.name]
         principal = assumed_role_arn(account.partition, account.account_id, party.role_name, "access-report")
         for instance in config.instances:
-            key = instance.name if isinstance(instance, NewInstanceConfig) else instance.instance_id
-            target = instance_arn(account, outputs["instances"][key]["id"])
+            target = instance_arn(account, outputs["instances"][instance.key]["id"])
             context = {"aws:CurrentTime": now, "aws:userid": f"AROAREPORT:{party.role_name}"}
             on_instance = {
                 **context,
@@ -126,7 +124,7 @@ def _decide(run: ProgramRun, config: YoursStackConfig, at: datetime) -> list[Cel
                 Request(principal, "ssm:StartSession", target, account.account_id, on_instance),
                 Request(principal, "ssm:StartSession", document_arn, account.account_id, context),
             ]
-            pairs.append((party, key, instance, role_arn))
+            pairs.append((party, instance.key, instance, role_arn))
     decisions = evaluate([policies.simulation(request) for request in requests])
 
     cells = []

@@ -18,6 +18,9 @@ YOURS_KEYS = frozenset({"account", "tagKey", "network", "thirdParties", "instanc
 DEFAULT_VPC_CIDR = "10.24.34.0/23"
 DEFAULT_SUBNET_CIDRS = ["10.24.34.0/24"]  # one private subnet, as the seed README promises
 
+SUBNET_CIDRS_KEY = "network.subnetCidrs"
+"""Where the subnets stand in config: the availability zone lookup names it when the region has too few."""
+
 REQUIRED_INTERFACE_ENDPOINTS = ("ssm", "ssmmessages", "logs", "kms")
 """Without these, no session works here: SSM itself, the session channel, log streaming, and the
 KMS key that encrypts both sessions and their logs."""
@@ -101,6 +104,8 @@ class ThirdPartyConfig:
     """Where the role to trust and the ExternalId come from."""
     expires: datetime | None
     """When its access ends (UTC), if ever."""
+    config_key: str = field(default="", compare=False)
+    """Where it stands in config (``thirdParties[0]``), for errors found later; not part of its value."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,11 @@ class NewInstanceConfig:
     instance_type: str
     subnet_index: int
 
+    @property
+    def key(self) -> str:
+        """Its key in the stack's outputs."""
+        return self.name
+
 
 @dataclass(frozen=True)
 class ExistingInstanceConfig:
@@ -119,6 +129,13 @@ class ExistingInstanceConfig:
 
     instance_id: str
     granted_to: str
+    config_key: str = field(default="", compare=False)
+    """Where its id stands in config (``instances[2].id``), for errors found later; not part of its value."""
+
+    @property
+    def key(self) -> str:
+        """Its key in the stack's outputs."""
+        return self.instance_id
 
 
 InstanceConfig = NewInstanceConfig | ExistingInstanceConfig
@@ -150,7 +167,16 @@ class YoursStackConfig:
     network: NetworkConfig
     third_parties: tuple[ThirdPartyConfig, ...]
     instances: tuple[InstanceConfig, ...]
+    """In config's order."""
     session: SessionConfig
+
+    @property
+    def new_instances(self) -> tuple[NewInstanceConfig, ...]:
+        return tuple(i for i in self.instances if isinstance(i, NewInstanceConfig))
+
+    @property
+    def existing_instances(self) -> tuple[ExistingInstanceConfig, ...]:
+        return tuple(i for i in self.instances if isinstance(i, ExistingInstanceConfig))
 
 
 def parse_yours_config(values: RawValues, *, third_parties_secret: bool, now: datetime) -> YoursStackConfig:
@@ -211,6 +237,7 @@ def _third_parties(values: RawValues, *, secret: bool, now: datetime) -> tuple[T
                 role_name=role_name,
                 trust=_trust(party, secret=secret),
                 expires=_expires(party, now),
+                config_key=party.path,
             )
         )
     _reject_repeats("thirdParties", "name", [p.name for p in parties], "party names")
@@ -424,7 +451,7 @@ def _existing_instance(entry: ObjectValue, granted_to: str) -> ExistingInstanceC
         raise ConfigError(
             entry.key("id"), f"expected an instance id: i- and 8 or 17 hex digits, got {shown(instance_id)}"
         )
-    return ExistingInstanceConfig(instance_id=instance_id, granted_to=granted_to)
+    return ExistingInstanceConfig(instance_id=instance_id, granted_to=granted_to, config_key=entry.key("id"))
 
 
 # -- session ------------------------------------------------------------------------------------
