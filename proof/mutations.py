@@ -7,56 +7,61 @@ condition could break and nothing would say so.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from proof.access_model import RegisteredPolicies
 
 Mutation = Callable[[RegisteredPolicies], RegisteredPolicies]
 
 
-def without_condition_key(key: str) -> Mutation:
-    """Every condition on ``key`` (or on a key starting with ``key``) removed, wherever it appears."""
+def on_every_statement(edit: Callable[[dict[str, Any]], None]) -> Mutation:
+    """A copy of the registered policies with ``edit`` applied to every statement of every document."""
 
     def mutate(policies: RegisteredPolicies) -> RegisteredPolicies:
         mutated = policies.copy()
         for document in mutated.documents():
             for statement in document["Statement"]:
-                condition = statement.get("Condition", {})
-                for operator in list(condition):
-                    for condition_key in [k for k in condition[operator] if k.startswith(key)]:
-                        del condition[operator][condition_key]
-                    if not condition[operator]:
-                        del condition[operator]
-                if "Condition" in statement and not condition:
-                    del statement["Condition"]
+                edit(statement)
+            document["Statement"] = [statement for statement in document["Statement"] if statement]
         return mutated
 
     return mutate
+
+
+def without_condition_key(key: str) -> Mutation:
+    """Every condition on ``key`` (or on a key starting with ``key``) removed, wherever it appears."""
+
+    def edit(statement: dict[str, Any]) -> None:
+        condition = statement.get("Condition", {})
+        for operator in list(condition):
+            for condition_key in [k for k in condition[operator] if k.startswith(key)]:
+                del condition[operator][condition_key]
+            if not condition[operator]:
+                del condition[operator]
+        if "Condition" in statement and not condition:
+            del statement["Condition"]
+
+    return on_every_statement(edit)
 
 
 def without_statement(sid: str) -> Mutation:
-    """The statement with this Sid removed from every document."""
+    """The statement with this Sid removed from every document (emptied, then dropped)."""
 
-    def mutate(policies: RegisteredPolicies) -> RegisteredPolicies:
-        mutated = policies.copy()
-        for document in mutated.documents():
-            document["Statement"] = [s for s in document["Statement"] if s.get("Sid") != sid]
-        return mutated
+    def edit(statement: dict[str, Any]) -> None:
+        if statement.get("Sid") == sid:
+            statement.clear()
 
-    return mutate
+    return on_every_statement(edit)
 
 
 def widened_statement(sid: str) -> Mutation:
     """The statement with this Sid made to apply to every resource."""
 
-    def mutate(policies: RegisteredPolicies) -> RegisteredPolicies:
-        mutated = policies.copy()
-        for document in mutated.documents():
-            for statement in document["Statement"]:
-                if statement.get("Sid") == sid:
-                    statement["Resource"] = "*"
-        return mutated
+    def edit(statement: dict[str, Any]) -> None:
+        if statement.get("Sid") == sid:
+            statement["Resource"] = "*"
 
-    return mutate
+    return on_every_statement(edit)
 
 
 def mutations(tag_key: str) -> dict[str, Mutation]:

@@ -1,0 +1,817 @@
+"""The decision table of the access proof: every request the IAM engine decides over the registered
+policies, what it must decide, why, and where AWS documents the rule.
+
+Grouped by where the request happens: their account (hop 1), cross-account (hop 2), the session role
+in your account, what a shell on the instance reaches (instance role and VPC endpoints), data (keys,
+logs, secrets), and time (expiry). Every context key a decision depends on (time, user id, source
+identity, MFA, tags, network) is passed explicitly, so no decision depends on today's date.
+
+Adding a case touches this file only: write it in its group, with its one-line reason and reference.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from components.arns import (
+    AwsAccount,
+    arn,
+    assumed_role_arn,
+    iam_role_arn,
+    instance_arn,
+    log_group_arn,
+    ssm_document_arn,
+)
+from components.contract import DEFAULT_TAG_KEY, LOCAL_ROLE_NAME
+from proof.access_model import RegisteredPolicies
+from proof.iam_engine import Decision, Request, evaluate
+
+THEIR_A, THEIR_B, OUTSIDER, YOUR_ACCOUNT = "222233334444", "333344445555", "444455556666", "111122223333"
+REGION = "eu-west-1"
+YOURS = AwsAccount("aws", YOUR_ACCOUNT, REGION)
+
+ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+"""Given to principals outside the product, to show that only the trust policies stop them."""
+PUBLIC_WRITE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::eve-loot/*"}],
+}
+"""The policy of the bucket a party would copy your data to: anyone may write."""
+
+# Where AWS documents each rule the cases rely on.
+SOURCE_IDENTITY = "IAM User Guide: Monitor and control actions taken with assumed roles (sts:SourceIdentity)"
+EXTERNAL_ID = "IAM User Guide: Access to AWS accounts owned by third parties (the ExternalId)"
+MFA = "IAM User Guide: Configuring MFA-protected API access (aws:MultiFactorAuthPresent)"
+SESSION_NAME = "Service Authorization Reference, AWS STS: sts:RoleSessionName on AssumeRole"
+SESSION_TAGS = "IAM User Guide: Passing session tags in AWS STS (sts:TagSession needs its own grant)"
+TRUST = "IAM User Guide: Cross-account policy evaluation logic (the role's trust must name the caller)"
+ABAC = "Systems Manager User Guide: Additional sample IAM policies for Session Manager (tag-based access)"
+DOCUMENT_CHECK = "Systems Manager User Guide: Enforce a session document permission check"
+OWN_SESSIONS = "Systems Manager User Guide: Allow users to end only sessions they started (federated users)"
+QUICKSTART = "Systems Manager User Guide: Quickstart end user policies for Session Manager"
+EXPLICIT_DENY = "IAM User Guide: Policy evaluation logic (an explicit deny overrides every allow)"
+NOT_GRANTED = "IAM User Guide: Policy evaluation logic (what no policy allows is implicitly denied)"
+SESSION_KEY = "Systems Manager User Guide: Quickstart default IAM policies (kms:GenerateDataKey, kms:Decrypt)"
+SESSION_LOGS = "Systems Manager User Guide: Logging session data using Amazon CloudWatch Logs"
+AGENT = "Systems Manager User Guide: Create a custom IAM role for Session Manager"
+DATA_PERIMETER = "IAM User Guide: aws:Ec2InstanceSourceVpc and aws:Ec2InstanceSourcePrivateIPv4"
+ENDPOINT_POLICY = "AWS PrivateLink Guide: Control access to VPC endpoints using endpoint policies"
+EXPIRY = "IAM User Guide: Date condition operators (aws:CurrentTime)"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    request: Request
+    expected: Decision
+    why: str
+    """In one line, why this is the decision AWS must reach."""
+    reference: str
+    """Where AWS documents the rule it rests on."""
+    also: tuple[dict[str, Any], ...] = ()
+    """Identity policies the principal has beyond what the stacks registered."""
+    endpoint: str | None = None
+    """The VPC endpoint (its service, ``s3``, ``ssm``...) the request goes through, from inside the VPC."""
+    resource_policy: dict[str, Any] | None = None
+    """The policy of a resource the stacks do not own (another account's bucket, say)."""
+    group: str = ""
+    """Where the request happens; set by the table."""
+
+
+@dataclass(frozen=True)
+class World:
+    """What the runs of both stacks produced that the cases name (two parties; party A requires MFA,
+    has users alice and bob, and expires)."""
+
+    their_a: dict[str, Any]
+    their_b: dict[str, Any]
+    yours: dict[str, Any]
+    instance_a: str
+    """The ARN of the instance granted to party A."""
+    instance_b: str
+    fleet_role_name: str
+    vpc: str
+    before_expiry: str
+    after_expiry: str
+
+
+@dataclass(frozen=True)
+class Names:
+    """The principals, resources and contexts the cases are made of."""
+
+    w: World
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.w, name)
+
+    # -- principals ----------------------------------------------------------------------------------
+    @property
+    def alice(self) -> str:
+        return self.w.their_a["users"]["alice"]["arn"]
+
+    @property
+    def bob(self) -> str:
+        return self.w.their_a["users"]["bob"]["arn"]
+
+    @staticmethod
+    def local(account: str, user: str) -> str:
+        return assumed_role_arn("aws", account, LOCAL_ROLE_NAME, user)
+
+    @staticmethod
+    def session(party: str, user: str) -> str:
+        return assumed_role_arn("aws", YOUR_ACCOUNT, f"SSMStartSession_IAM_Role_ThirdParty{party}", user)
+
+    @property
+    def instance_session(self) -> str:
+        return assumed_role_arn("aws", YOUR_ACCOUNT, self.w.fleet_role_name, "i-0123456789abcdef0")
+
+    eve = assumed_role_arn("aws", OUTSIDER, "Exfiltrate", "eve")
+    alice_userid = "AROAPARTYASESSIONROLE:alice"
+
+    # -- resources -----------------------------------------------------------------------------------
+    @property
+    def local_role_a(self) -> str:
+        return self.w.their_a["assumeRoleArn"]
+
+    def session_role(self, party: str) -> str:
+        return self.w.yours["sessionRoles"][f"Third_Party_{party}"]
+
+    @property
+    def document(self) -> str:
+        return ssm_document_arn(YOURS, self.w.yours["sessionDocument"])
+
+    @property
+    def key(self) -> str:
+        return self.w.yours["kmsKeyArn"]
+
+    @property
+    def log_stream(self) -> str:
+        return f"{log_group_arn(YOURS, self.w.yours['sessionLogGroup'])}:log-stream:alice-0123456789abcdef0"
+
+    own_session = YOURS.arn("ssm", "session/alice-0123456789abcdef0")
+    parameter = YOURS.arn("ssm", "parameter/prod/db-password")
+    tag = f"ssm:resourceTag/{DEFAULT_TAG_KEY}"
+
+    # -- contexts ------------------------------------------------------------------------------------
+    @property
+    def hop_1(self) -> dict[str, str]:
+        return {
+            "aws:username": "alice",
+            "sts:SourceIdentity": "alice",
+            "sts:RoleSessionName": "alice",
+            "aws:MultiFactorAuthPresent": "true",
+            "aws:CurrentTime": self.w.before_expiry,
+        }
+
+    @property
+    def hop_2(self) -> dict[str, str]:
+        return {
+            "sts:ExternalId": self.w.their_a["externalId"],
+            "aws:SourceIdentity": "alice",
+            "sts:SourceIdentity": "alice",
+            "sts:RoleSessionName": "alice",
+            "aws:CurrentTime": self.w.before_expiry,
+        }
+
+    @property
+    def in_session(self) -> dict[str, str]:
+        return {"aws:userid": self.alice_userid, "aws:SourceIdentity": "alice", "aws:CurrentTime": self.w.before_expiry}
+
+    @property
+    def on_a(self) -> dict[str, str]:
+        """A session request on instance A as Session Manager authorizes it."""
+        return {**self.in_session, self.tag: "Third_Party_A", "ssm:SessionDocumentAccessCheck": "true"}
+
+    instance_ip = "10.24.34.10"
+
+    @property
+    def on_instance(self) -> dict[str, str]:
+        """Credentials EC2 delivered to instance A, used on instance A through the VPC's endpoints."""
+        return {
+            "ec2:SourceInstanceARN": self.w.instance_a,
+            "aws:Ec2InstanceSourceVpc": self.w.vpc,
+            "aws:Ec2InstanceSourcePrivateIPv4": self.instance_ip,
+            "aws:SourceVpc": self.w.vpc,
+            "aws:VpcSourceIp": self.instance_ip,
+            "aws:ViaAWSService": "false",
+            # The engine takes the accounts from the context, as AWS fills them in.
+            "aws:PrincipalAccount": YOUR_ACCOUNT,
+            "aws:ResourceAccount": YOUR_ACCOUNT,
+        }
+
+    @property
+    def lifted(self) -> dict[str, str]:
+        """The same credentials, copied off the instance and used from the internet."""
+        return without(self.on_instance, "aws:SourceVpc", "aws:VpcSourceIp")
+
+    @property
+    def in_vpc(self) -> dict[str, str]:
+        """A request from elsewhere inside the VPC, through its endpoints."""
+        return {"aws:SourceVpc": self.w.vpc, "aws:VpcSourceIp": "10.24.34.99"}
+
+    @property
+    def eve_context(self) -> dict[str, str]:
+        return {**self.in_vpc, "aws:PrincipalAccount": OUTSIDER, "aws:ResourceAccount": OUTSIDER}
+
+
+def without(context: dict[str, str], *keys: str) -> dict[str, str]:
+    return {k: v for k, v in context.items() if k not in keys}
+
+
+def assume(principal: str, role: str, context: dict[str, str], action: str = "sts:AssumeRole") -> Request:
+    return Request(principal, action, role, role.split(":")[4], context)
+
+
+def in_yours(principal: str, action: str, resource: str, context: dict[str, str]) -> Request:
+    return Request(principal, action, resource, YOUR_ACCOUNT, context)
+
+
+# -- their account: alice into her own local role (hop 1) -----------------------------------------------
+
+
+def their_account(n: Names) -> list[Case]:
+    return [
+        Case(
+            "alice assumes her local role as herself, with MFA",
+            assume(n.alice, n.local_role_a, n.hop_1),
+            "Allowed",
+            "a listed user, naming herself as source identity and session, with MFA as her party requires",
+            SOURCE_IDENTITY,
+        ),
+        Case(
+            "alice sets her own name as source identity",
+            assume(n.alice, n.local_role_a, n.hop_1, "sts:SetSourceIdentity"),
+            "Allowed",
+            "setting a source identity is its own action, granted on her own name only",
+            SOURCE_IDENTITY,
+        ),
+        Case(
+            "alice without MFA",
+            assume(n.alice, n.local_role_a, without(n.hop_1, "aws:MultiFactorAuthPresent")),
+            "ImplicitlyDenied",
+            "her party requires MFA, and the trust allows only MFA-authenticated sessions",
+            MFA,
+        ),
+        Case(
+            "alice without a source identity",
+            assume(n.alice, n.local_role_a, without(n.hop_1, "sts:SourceIdentity")),
+            "ImplicitlyDenied",
+            "with no source identity CloudTrail in your account could not name her",
+            SOURCE_IDENTITY,
+        ),
+        Case(
+            "alice naming bob as her source identity",
+            assume(n.alice, n.local_role_a, {**n.hop_1, "sts:SourceIdentity": "bob"}),
+            "ImplicitlyDenied",
+            "the source identity must be the caller's own user name",
+            SOURCE_IDENTITY,
+        ),
+        Case(
+            "bob, a listed user of her party, names his session alice",
+            assume(n.bob, n.local_role_a, {**n.hop_1, "aws:username": "bob", "sts:SourceIdentity": "bob"}),
+            "ImplicitlyDenied",
+            "the session name must be the caller's own user name, so bob never holds a session called alice",
+            SESSION_NAME,
+        ),
+        Case(
+            "alice tags her session at hop 1",
+            assume(n.alice, n.local_role_a, n.hop_1, "sts:TagSession"),
+            "ImplicitlyDenied",
+            "session tags could change what the chain may do; the trust grants no sts:TagSession",
+            SESSION_TAGS,
+        ),
+        Case(
+            "another user of their account, administrator, into the local role",
+            assume(
+                arn("aws", "iam", "", THEIR_A, "user/mallory"),
+                n.local_role_a,
+                {**n.hop_1, "aws:username": "mallory", "sts:SourceIdentity": "mallory"},
+            ),
+            "ImplicitlyDenied",
+            "the trust names only the listed users: administrator rights in their account do not suffice",
+            TRUST,
+            also=(ADMIN,),
+        ),
+    ]
+
+
+# -- cross-account: the local role into your session role (hop 2) ---------------------------------------
+
+
+def cross_account(n: Names) -> list[Case]:
+    alice_local, session_role_a = n.local(THEIR_A, "alice"), n.session_role("A")
+    return [
+        Case(
+            "the local role, with ExternalId and source identity",
+            assume(alice_local, session_role_a, n.hop_2),
+            "Allowed",
+            "the party's own local role, with its ExternalId, carrying alice's name as source identity and session",
+            EXTERNAL_ID,
+        ),
+        Case(
+            "the source identity carries over",
+            assume(alice_local, session_role_a, n.hop_2, "sts:SetSourceIdentity"),
+            "Allowed",
+            "role chaining keeps the source identity, which the trust must allow as its own action",
+            SOURCE_IDENTITY,
+        ),
+        Case(
+            "the local role without the ExternalId",
+            assume(alice_local, session_role_a, without(n.hop_2, "sts:ExternalId")),
+            "ImplicitlyDenied",
+            "the ExternalId guards against a confused deputy in the party's account",
+            EXTERNAL_ID,
+        ),
+        Case(
+            "the local role with another party's ExternalId",
+            assume(alice_local, session_role_a, {**n.hop_2, "sts:ExternalId": n.their_b["externalId"]}),
+            "ImplicitlyDenied",
+            "each party's ExternalId is its own",
+            EXTERNAL_ID,
+        ),
+        Case(
+            "the local role without a source identity",
+            assume(alice_local, session_role_a, without(n.hop_2, "sts:SourceIdentity")),
+            "ImplicitlyDenied",
+            "a session in your account must name the person behind it",
+            SOURCE_IDENTITY,
+        ),
+        Case(
+            "another role of their account, administrator, with the ExternalId",
+            assume(assumed_role_arn("aws", THEIR_A, "Admin", "mallory"), session_role_a, n.hop_2),
+            "ImplicitlyDenied",
+            "the trust names the party's local role only, not its account",
+            TRUST,
+            also=(ADMIN,),
+        ),
+        Case(
+            "a role of another account, administrator, with the ExternalId",
+            assume(n.local(OUTSIDER, "eve"), session_role_a, n.hop_2),
+            "ImplicitlyDenied",
+            "a role of the same name in another account is another principal",
+            TRUST,
+            also=(ADMIN,),
+        ),
+        Case(
+            "party B's local role into party A's session role",
+            assume(n.local(THEIR_B, "bob"), session_role_a, n.hop_2),
+            "ImplicitlyDenied",
+            "each session role trusts its own party's local role only",
+            TRUST,
+        ),
+        Case(
+            "party A's local role into party B's session role",
+            assume(alice_local, n.session_role("B"), {**n.hop_2, "sts:ExternalId": n.their_b["externalId"]}),
+            "ImplicitlyDenied",
+            "each session role trusts its own party's local role only, whatever ExternalId is sent",
+            TRUST,
+        ),
+        Case(
+            "alice herself, skipping her local role",
+            assume(n.alice, session_role_a, n.hop_2),
+            "ImplicitlyDenied",
+            "only the local role is trusted; her user's keys alone never reach your account",
+            TRUST,
+        ),
+        Case(
+            "bob's local role session names its session alice",
+            assume(
+                n.local(THEIR_A, "bob"),
+                session_role_a,
+                {**n.hop_2, "aws:SourceIdentity": "bob", "sts:SourceIdentity": "bob"},
+            ),
+            "ImplicitlyDenied",
+            "the session name must equal the source identity the chain carries",
+            SESSION_NAME,
+        ),
+        Case(
+            "the local role tags its session at hop 2",
+            assume(alice_local, session_role_a, n.hop_2, "sts:TagSession"),
+            "ImplicitlyDenied",
+            "session tags could choose another Run As user; the trust grants no sts:TagSession",
+            SESSION_TAGS,
+        ),
+    ]
+
+
+# -- the session role in your account -------------------------------------------------------------------
+
+
+def session_role(n: Names) -> list[Case]:
+    alice_session, bob_session_a = n.session("A", "alice"), n.session("A", "bob")
+    bob_session_b = n.session("B", "bob")
+    someone_elses = {**n.in_session, "ssm:resourceTag/aws:ssmmessages:session-id": "AROAOTHER:bob"}
+    own = {**n.in_session, "ssm:resourceTag/aws:ssmmessages:session-id": n.alice_userid}
+    bob_on_alices = {**own, "aws:userid": "AROAPARTYASESSIONROLE:bob"}
+    return [
+        Case(
+            "a session on the instance tagged for her party",
+            in_yours(alice_session, "ssm:StartSession", n.instance_a, n.on_a),
+            "Allowed",
+            "the instance's ABAC tag names her party, and the document check is on",
+            ABAC,
+        ),
+        Case(
+            "a session through the managed document",
+            in_yours(alice_session, "ssm:StartSession", n.document, n.in_session),
+            "Allowed",
+            "with the document check on, the session document is authorized as a resource of its own",
+            DOCUMENT_CHECK,
+        ),
+        Case(
+            "a session on an instance tagged for another party",
+            in_yours(alice_session, "ssm:StartSession", n.instance_b, {**n.on_a, n.tag: "Third_Party_B"}),
+            "ImplicitlyDenied",
+            "the tag must name her own party",
+            ABAC,
+        ),
+        Case(
+            "a session on an untagged instance",
+            in_yours(
+                alice_session,
+                "ssm:StartSession",
+                instance_arn(YOURS, "i-0ffffffffffffffff"),
+                without(n.on_a, n.tag),
+            ),
+            "ImplicitlyDenied",
+            "no tag, no grant",
+            ABAC,
+        ),
+        Case(
+            "a session without the document access check (the account's default document)",
+            in_yours(
+                alice_session, "ssm:StartSession", n.instance_a, {**n.on_a, "ssm:SessionDocumentAccessCheck": "false"}
+            ),
+            "ImplicitlyDenied",
+            "without the check Session Manager would use the account-wide default document's preferences",
+            DOCUMENT_CHECK,
+        ),
+        Case(
+            "a session through AWS-StartPortForwardingSession",
+            # AWS writes its own documents' ARN without an account; the engine checks ARNs against the
+            # Service Authorization Reference, whose pattern has one. The deny is a NotResource, so both
+            # forms meet the same decision.
+            in_yours(
+                alice_session,
+                "ssm:StartSession",
+                ssm_document_arn(YOURS, "AWS-StartPortForwardingSession"),
+                n.in_session,
+            ),
+            "ExplicitlyDenied",
+            "every document but the managed one is denied: no port forwarding past the recorded shell",
+            EXPLICIT_DENY,
+        ),
+        Case(
+            "a session through the account-wide SSM-SessionManagerRunShell",
+            in_yours(
+                alice_session, "ssm:StartSession", ssm_document_arn(YOURS, "SSM-SessionManagerRunShell"), n.in_session
+            ),
+            "ExplicitlyDenied",
+            "the account's default preferences may not log or run as her user",
+            EXPLICIT_DENY,
+        ),
+        Case(
+            "ending her own session",
+            in_yours(alice_session, "ssm:TerminateSession", n.own_session, own),
+            "Allowed",
+            "a session's session-id tag is its starter's aws:userid",
+            OWN_SESSIONS,
+        ),
+        Case(
+            "ending someone else's session",
+            in_yours(alice_session, "ssm:TerminateSession", n.own_session, someone_elses),
+            "ImplicitlyDenied",
+            "only sessions whose tag is her own user id",
+            OWN_SESSIONS,
+        ),
+        Case(
+            "resuming her own session",
+            in_yours(alice_session, "ssm:ResumeSession", n.own_session, own),
+            "Allowed",
+            "a session's session-id tag is its starter's aws:userid",
+            OWN_SESSIONS,
+        ),
+        Case(
+            "resuming someone else's session",
+            in_yours(alice_session, "ssm:ResumeSession", n.own_session, someone_elses),
+            "ImplicitlyDenied",
+            "resuming another's session would take it over",
+            OWN_SESSIONS,
+        ),
+        Case(
+            "bob of her own party resumes alice's session",
+            in_yours(bob_session_a, "ssm:ResumeSession", n.own_session, bob_on_alices),
+            "ImplicitlyDenied",
+            "bob's user id differs from alice's because his session name is bound to him",
+            OWN_SESSIONS,
+        ),
+        Case(
+            "bob of her own party ends alice's session",
+            in_yours(bob_session_a, "ssm:TerminateSession", n.own_session, bob_on_alices),
+            "ImplicitlyDenied",
+            "bob's user id differs from alice's because his session name is bound to him",
+            OWN_SESSIONS,
+        ),
+        Case(
+            "opening data channels on any session at all",
+            in_yours(alice_session, "ssmmessages:OpenDataChannel", "*", n.in_session),
+            "ImplicitlyDenied",
+            "the grant names her own sessions only, never every session",
+            QUICKSTART,
+        ),
+        Case(
+            "running a command on her instance",
+            in_yours(alice_session, "ssm:SendCommand", n.instance_a, n.on_a),
+            "ExplicitlyDenied",
+            "a command runs as root and unrecorded; denied outright",
+            EXPLICIT_DENY,
+        ),
+        Case(
+            "listing everyone's sessions",
+            in_yours(alice_session, "ssm:DescribeSessions", "*", n.in_session),
+            "ExplicitlyDenied",
+            "other parties' sessions are not hers to see",
+            EXPLICIT_DENY,
+        ),
+        Case(
+            "chaining on into another role of your account",
+            in_yours(alice_session, "sts:AssumeRole", iam_role_arn("aws", YOUR_ACCOUNT, "Admin"), n.in_session),
+            "ExplicitlyDenied",
+            "the session role is the end of the chain, whatever another role's trust says",
+            EXPLICIT_DENY,
+        ),
+        Case(
+            "listing the fleet's SSM-managed instances",
+            in_yours(alice_session, "ssm:DescribeInstanceInformation", "*", n.in_session),
+            "ExplicitlyDenied",
+            "the stack's outputs name her instances; the fleet's inventory stays out of her sight",
+            EXPLICIT_DENY,
+        ),
+        Case(
+            "listing the EC2 inventory",
+            in_yours(alice_session, "ec2:DescribeInstances", "*", n.in_session),
+            "ImplicitlyDenied",
+            "nothing grants EC2 reads",
+            NOT_GRANTED,
+        ),
+        Case(
+            "party B's session on its own instance",
+            in_yours(
+                bob_session_b,
+                "ssm:StartSession",
+                n.instance_b,
+                {**n.on_a, "aws:userid": "AROAB:bob", n.tag: "Third_Party_B"},
+            ),
+            "Allowed",
+            "each party reaches its own tagged instances",
+            ABAC,
+        ),
+        Case(
+            "party B's session on party A's instance",
+            in_yours(bob_session_b, "ssm:StartSession", n.instance_a, {**n.on_a, "aws:userid": "AROAB:bob"}),
+            "ImplicitlyDenied",
+            "and not the other party's",
+            ABAC,
+        ),
+        Case(
+            "alice starts a session with her own keys",
+            in_yours(n.alice, "ssm:StartSession", n.instance_a, n.on_a),
+            "ImplicitlyDenied",
+            "her user's keys grant nothing in your account",
+            NOT_GRANTED,
+        ),
+    ]
+
+
+# -- what a shell on the instance reaches: the instance role and the VPC endpoints ----------------------
+
+
+def instance_and_network(n: Names) -> list[Case]:
+    instance = n.instance_session
+    foreign_bucket = arn("aws", "s3", "", "", "eve-loot/dump.tar")
+    endpoints = [
+        ("ssm", "ssm:GetParameter", arn("aws", "ssm", REGION, OUTSIDER, "parameter/loot")),
+        ("ssmmessages", "ssmmessages:OpenDataChannel", "*"),
+        ("ec2messages", "ec2messages:GetMessages", "*"),
+        ("logs", "logs:PutLogEvents", arn("aws", "logs", REGION, OUTSIDER, "log-group:loot:log-stream:x")),
+        ("kms", "kms:Encrypt", arn("aws", "kms", REGION, OUTSIDER, "key/0000aaaa-0000-0000-0000-000000000000")),
+    ]
+    return [
+        Case(
+            "an instance registers with Systems Manager",
+            in_yours(instance, "ssm:UpdateInstanceInformation", n.instance_a, n.on_instance),
+            "Allowed",
+            "SSM Agent's own call, through the ssm endpoint, from the instance itself",
+            AGENT,
+            endpoint="ssm",
+        ),
+        Case(
+            "instance credentials read a parameter of your account",
+            in_yours(instance, "ssm:GetParameter", n.parameter, n.on_instance),
+            "ImplicitlyDenied",
+            "the instance role has no ssm:GetParameter*, unlike AmazonSSMManagedInstanceCore",
+            AGENT,
+            endpoint="ssm",
+        ),
+        Case(
+            "instance credentials read parameters in bulk",
+            in_yours(instance, "ssm:GetParameters", n.parameter, n.on_instance),
+            "ImplicitlyDenied",
+            "nor ssm:GetParameters",
+            AGENT,
+            endpoint="ssm",
+        ),
+        Case(
+            "instance credentials lifted off the instance write session logs from the internet",
+            in_yours(instance, "logs:PutLogEvents", n.log_stream, n.lifted),
+            "ExplicitlyDenied",
+            "with no VPC endpoint in the request there is no aws:SourceVpc, so the VPC deny applies",
+            DATA_PERIMETER,
+        ),
+        Case(
+            "instance credentials lifted off the instance write session logs from another VPC",
+            in_yours(
+                instance,
+                "logs:PutLogEvents",
+                n.log_stream,
+                {**n.lifted, "aws:SourceVpc": "vpc-0attacker00000000", "aws:VpcSourceIp": n.instance_ip},
+            ),
+            "ExplicitlyDenied",
+            "the request's VPC must be the one the credentials were delivered to",
+            DATA_PERIMETER,
+        ),
+        Case(
+            "instance credentials lifted off the instance write session logs from another instance",
+            in_yours(instance, "logs:PutLogEvents", n.log_stream, {**n.on_instance, **n.in_vpc}),
+            "ExplicitlyDenied",
+            "the request's private address must be the instance's own",
+            DATA_PERIMETER,
+            endpoint="logs",
+        ),
+        Case(
+            "foreign credentials copy data to their own bucket through the S3 gateway",
+            Request(n.eve, "s3:PutObject", foreign_bucket, OUTSIDER, n.eve_context),
+            "ImplicitlyDenied",
+            "the gateway admits your account's principals only",
+            ENDPOINT_POLICY,
+            also=(ADMIN,),
+            endpoint="s3",
+            resource_policy=PUBLIC_WRITE,
+        ),
+        Case(
+            "foreign credentials read their own bucket through the S3 gateway",
+            Request(n.eve, "s3:GetObject", arn("aws", "s3", "", "", "eve-loot/tools.tar"), OUTSIDER, n.eve_context),
+            "ImplicitlyDenied",
+            "anyone may read only AWS's listed repository and agent buckets",
+            ENDPOINT_POLICY,
+            also=(ADMIN,),
+            endpoint="s3",
+            resource_policy=PUBLIC_WRITE,
+        ),
+        Case(
+            "your own credentials copy data to a foreign bucket through the S3 gateway",
+            Request(
+                instance, "s3:PutObject", foreign_bucket, OUTSIDER, {**n.on_instance, "aws:ResourceAccount": OUTSIDER}
+            ),
+            "ImplicitlyDenied",
+            "your account's principals reach your account's buckets only",
+            ENDPOINT_POLICY,
+            also=(ADMIN,),
+            endpoint="s3",
+            resource_policy=PUBLIC_WRITE,
+        ),
+        *(
+            Case(
+                f"foreign credentials through the {service} endpoint",
+                Request(n.eve, action, resource, OUTSIDER, n.eve_context),
+                "ImplicitlyDenied",
+                "every interface endpoint admits your account's principals only",
+                ENDPOINT_POLICY,
+                also=(ADMIN,),
+                endpoint=service,
+            )
+            for service, action, resource in endpoints
+        ),
+    ]
+
+
+# -- data: the session key, the session logs, alice's credentials ---------------------------------------
+
+
+def data(n: Names) -> list[Case]:
+    alice_session, instance = n.session("A", "alice"), n.instance_session
+    alice_secret = n.their_a["users"]["alice"]["credentialsSecretArn"]
+    return [
+        Case(
+            "encrypting session data with the session key",
+            in_yours(alice_session, "kms:GenerateDataKey", n.key, n.in_session),
+            "Allowed",
+            "the session channel is KMS-encrypted: her side makes the data keys",
+            SESSION_KEY,
+        ),
+        Case(
+            "decrypting with the session key",
+            in_yours(alice_session, "kms:Decrypt", n.key, n.in_session),
+            "ImplicitlyDenied",
+            "she never decrypts, so she could not read the encrypted session logs",
+            SESSION_KEY,
+        ),
+        Case(
+            "an instance decrypts session data",
+            in_yours(instance, "kms:Decrypt", n.key, n.on_instance),
+            "Allowed",
+            "the instance side of the encrypted channel, through the kms endpoint",
+            SESSION_KEY,
+            endpoint="kms",
+        ),
+        Case(
+            "an instance streams to the session log group",
+            in_yours(instance, "logs:PutLogEvents", n.log_stream, n.on_instance),
+            "Allowed",
+            "SSM Agent streams every session to the log group, through the logs endpoint",
+            SESSION_LOGS,
+            endpoint="logs",
+        ),
+        Case(
+            "an instance checks the log group is encrypted",
+            in_yours(instance, "logs:DescribeLogGroups", "*", n.on_instance),
+            "Allowed",
+            "SSM Agent refuses to stream to a group it cannot see encrypted; the call takes no resource",
+            SESSION_LOGS,
+            endpoint="logs",
+        ),
+        Case(
+            "reading alice's credentials secret in their account",
+            Request(alice_session, "secretsmanager:GetSecretValue", alice_secret, THEIR_A, n.in_session),
+            "ImplicitlyDenied",
+            "your account's roles have no way into their account's secrets",
+            TRUST,
+        ),
+        Case(
+            "alice reads her own credentials secret",
+            Request(n.alice, "secretsmanager:GetSecretValue", alice_secret, THEIR_A, {}),
+            "ImplicitlyDenied",
+            "her user may only assume the local role; the admin hands her the key",
+            NOT_GRANTED,
+        ),
+    ]
+
+
+# -- time: the party's expiry -----------------------------------------------------------------------------
+
+
+def time(n: Names) -> list[Case]:
+    return [
+        Case(
+            "the local role after the party's expiry",
+            assume(n.local(THEIR_A, "alice"), n.session_role("A"), {**n.hop_2, "aws:CurrentTime": n.after_expiry}),
+            "ImplicitlyDenied",
+            "the trust ends at the party's expiry, with no deployment",
+            EXPIRY,
+        ),
+        Case(
+            "a session after the party's expiry",
+            in_yours(
+                n.session("A", "alice"),
+                "ssm:StartSession",
+                n.instance_a,
+                {**n.on_a, "aws:CurrentTime": n.after_expiry},
+            ),
+            "ImplicitlyDenied",
+            "credentials obtained before the expiry start no session after it",
+            EXPIRY,
+        ),
+    ]
+
+
+GROUPS: dict[str, Callable[[Names], list[Case]]] = {
+    "their account": their_account,
+    "cross-account": cross_account,
+    "session role": session_role,
+    "instance and network": instance_and_network,
+    "data": data,
+    "time": time,
+}
+
+
+def decision_table(world: World) -> list[Case]:
+    names = Names(world)
+    return [dataclasses.replace(case, group=group) for group, cases in GROUPS.items() for case in cases(names)]
+
+
+def decide(policies: RegisteredPolicies, cases: list[Case]) -> list[Decision]:
+    """The engine's decision on each case, over the registered policies plus what the case adds."""
+    simulations = []
+    for case in cases:
+        simulation = policies.simulation(case.request, case.endpoint)
+        simulations.append(
+            dataclasses.replace(
+                simulation,
+                identity_policies=[*simulation.identity_policies, *case.also],
+                resource_policy=case.resource_policy or simulation.resource_policy,
+            )
+        )
+    return evaluate(simulations)
