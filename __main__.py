@@ -96,6 +96,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             ],
             existing_instances={i.instance_id: i.granted_to for i in config.existing_instances},
             run_as_users={p.name: p.run_as_user for p in config.third_parties},
+            access_ends={p.name: p.expires for p in config.third_parties},
             security_group_id=network.instance_security_group.id,
             account=account,
             ec2_service_principal=aws.ec2_service_principal,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import pulumi
 import pulumi_aws as aws
@@ -13,6 +14,9 @@ from components.contract import PROJECT
 from components.iam_documents import service_trust_policy
 from components.instance_policies import instance_role_policy
 from components.run_as_user import RUN_AS_USER_SCHEDULE, run_as_user_script
+
+FIRST_BOOT = "#!/bin/bash\n"
+"""User data runs as a script at first boot when it starts with a shebang."""
 
 IMDS_HOP_LIMIT = 1
 """Instance metadata answers the instance itself only, never a container or a forwarded hop."""
@@ -54,6 +58,8 @@ class InstanceFleetArgs:
     """Instance id -> party, for instances you already run: only tagged, never replaced or stopped."""
     run_as_users: Mapping[str, str]
     """Party -> the plain OS user its sessions run as (one user per party)."""
+    access_ends: Mapping[str, datetime | None]
+    """Party -> when its access ends, if ever: its user is locked out on the first run after."""
     security_group_id: pulumi.Input[str]
     """The instances' security group (HTTPS to the endpoints only)."""
     account: AwsAccount
@@ -109,8 +115,12 @@ class InstanceFleet(pulumi.ComponentResource):
                 },
                 root_block_device={"encrypted": True, "volume_type": "gp3"},
                 tags={args.tag_key: instance.granted_to, "Name": instance.name},
-                # A new image release must not replace running instances on every update.
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami"]),
+                # At first boot the instance converges on its grant, so the first session finds its user.
+                user_data=FIRST_BOOT
+                + run_as_user_script(args.run_as_users[instance.granted_to], args.access_ends[instance.granted_to]),
+                # A new image release must not replace running instances on every update, and user data
+                # matters at first boot only (the association converges the instance afterwards).
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami", "userData"]),
             )
             self.instances[instance.name] = FleetInstance(
                 created.id, instance.granted_to, args.run_as_users[instance.granted_to]
@@ -128,7 +138,7 @@ class InstanceFleet(pulumi.ComponentResource):
                 association_name=f"{PROJECT}-run-as-{user}",
                 name="AWS-RunShellScript",
                 targets=[{"key": f"tag:{args.tag_key}", "values": [party]}],
-                parameters={"commands": run_as_user_script(user)},
+                parameters={"commands": run_as_user_script(user, args.access_ends[party])},
                 schedule_expression=RUN_AS_USER_SCHEDULE,
                 compliance_severity="HIGH",
                 opts=child,

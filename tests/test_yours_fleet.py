@@ -7,7 +7,7 @@ import pytest
 from components.run_as_user import run_as_user_script
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun
-from tests.conftest import run_yours, yours_mocks
+from tests.conftest import THEIR_STACKS, run_yours, yours_mocks
 
 INSTANCE = "aws:ec2/instance:Instance"
 ASSOCIATION = "aws:ssm/association:Association"
@@ -160,6 +160,24 @@ def test_each_run_as_user_is_created_on_exactly_its_partys_instances(yours_run):
         assert association.inputs["parameters"] == {"commands": run_as_user_script(user)}
         assert f"user='{user}'" in association.inputs["parameters"]["commands"]
         assert association.inputs["scheduleExpression"].startswith("rate(")  # converges on new and re-tagged instances
+
+
+def test_an_expiring_partys_association_and_first_boot_carry_its_expiry():
+    run = run_yours(
+        thirdParties=[
+            {"name": "Third_Party_A", "stack": THEIR_STACKS["Third_Party_A"][0], "runAsUser": "third-party-a",
+             "expires": "2031-01-02T03:04:05Z"},
+            {"name": "Third_Party_B", "stack": THEIR_STACKS["Third_Party_B"][0], "runAsUser": "third-party-b"},
+        ]
+    )  # fmt: skip
+    commands = {
+        a.inputs["targets"][0]["values"][0]: a.inputs["parameters"]["commands"] for a in run.of_type(ASSOCIATION)
+    }
+    assert "expires='2031-01-02T03:04:05Z'" in commands["Third_Party_A"]
+    assert "expires=''" in commands["Third_Party_B"]
+    # The first session need not wait for the association: the instance converges at first boot.
+    assert instance(run, "instance-a").inputs["userData"] == "#!/bin/bash\n" + commands["Third_Party_A"]
+    assert "userData" in instance(run, "instance-a").ignore_changes
 
 
 def test_instances_output_names_each_instance_its_party_and_os_user(yours_run):
