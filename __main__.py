@@ -15,6 +15,7 @@ from components.fleet import FleetInstance, InstanceFleet, InstanceFleetArgs, Ne
 from components.network import PrivateSsmNetwork, PrivateSsmNetworkArgs, PrivateSubnet
 from components.remote_access import RemoteAccessIdentity, RemoteAccessIdentityArgs
 from components.session_access import InstanceRole, ThirdPartySessionAccess, ThirdPartySessionAccessArgs
+from components.session_sweeper import PartySessions, SessionSweeper, SessionSweeperArgs
 from components.their_outputs import session_party
 
 
@@ -122,6 +123,29 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             max_duration_minutes=config.session.max_duration_minutes,
             account=account,
             logs_service_principal=aws.logs_service_principal,
+        ),
+    )
+
+    SessionSweeper(
+        "session-sweeper",
+        SessionSweeperArgs(
+            log_group_name=log_group_name(stack, "session-sweeper"),
+            document_name=document_name,
+            parties=[
+                PartySessions(
+                    party=party.name,
+                    role_name=party.role_name,
+                    role_id=access.session_roles[party.name].unique_id,
+                    expires=party.expires,
+                    instance_ids=[i.instance_id for i in fleet.instances.values() if i.party == party.name],
+                )
+                for party in config.third_parties
+            ],
+            log_retention_days=config.session.log_retention_days,
+            account=account,
+            logs_service_principal=aws.logs_service_principal,
+            lambda_service_principal=aws.lambda_service_principal,
+            scheduler_service_principal=aws.scheduler_service_principal,
         ),
     )
 

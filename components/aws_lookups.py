@@ -94,6 +94,8 @@ class YoursLookups:
     logs_service_principal: str
     flow_logs_service_principal: str
     ec2_service_principal: str
+    lambda_service_principal: str
+    scheduler_service_principal: str
 
 
 def yours_lookups(config: YoursStackConfig) -> YoursLookups:
@@ -113,4 +115,6 @@ def yours_lookups(config: YoursStackConfig) -> YoursLookups:
         logs_service_principal=service_principal("logs"),
         flow_logs_service_principal=service_principal("vpc-flow-logs"),
         ec2_service_principal=service_principal("ec2"),
+        lambda_service_principal=service_principal("lambda"),
+        scheduler_service_principal=service_principal("scheduler"),
     )

@@ -171,6 +171,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:kms/key:Key": _kms_key,
             "aws:cloudwatch/logGroup:LogGroup": lambda p: p.named_arn("logs", "log-group:{name}", regional=True),
             "aws:ssm/document:Document": lambda p: p.named_arn("ssm", "document/{name}", regional=True),
+            "aws:lambda/function:Function": lambda p: p.named_arn("lambda", "function:{name}", regional=True),
+            "aws:scheduler/schedule:Schedule": lambda p: p.named_arn(
+                "scheduler", "schedule/default/{name}", regional=True
+            ),
             "aws:ec2/vpc:Vpc": lambda p: p.ec2_resource("vpc"),
             "aws:ec2/subnet:Subnet": lambda p: p.ec2_resource("subnet"),
             "aws:ec2/routeTable:RouteTable": lambda p: p.ec2_resource("route-table", "rtb"),

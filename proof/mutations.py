@@ -73,7 +73,10 @@ def mutations(tag_key: str) -> dict[str, Mutation]:
         "source identity": without_condition_key("sts:SourceIdentity"),
         "expiry": without_condition_key("aws:CurrentTime"),
         "MFA requirement": without_condition_key("aws:MultiFactorAuthPresent"),
-        "own sessions only": without_condition_key("ssm:resourceTag/aws:ssmmessages:session-id"),
+        # The same tag bounds the sweeper to the sessions of this stack's session roles.
+        "own sessions only, the sweeper's session roles only": without_condition_key(
+            "ssm:resourceTag/aws:ssmmessages:session-id"
+        ),
         "deny on chaining, commands and listings": without_statement("DenyChainingCommandsAndListings"),
         "deny on any other session document": without_statement("DenySessionsThroughAnyOtherDocument"),
         "session name bound to the person": without_condition_key("sts:RoleSessionName"),

@@ -24,6 +24,8 @@ from proof.decision_cases import GROUPS, THEIR_A, THEIR_B, YOURS, World, decide,
 from proof.mutations import mutations
 from tests.conftest import THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
 
+ROLE = "aws:iam/role:Role"
+
 
 @dataclass(frozen=True)
 class Proof:
@@ -50,7 +52,8 @@ def proof() -> Proof:
         ],
     )
     instances = yours.stack_outputs["instances"]
-    fleet_role = next(r for r in yours.of_type("aws:iam/role:Role") if r.name == "fleet-instance-role")
+    fleet_role = next(r for r in yours.of_type(ROLE) if r.name == "fleet-instance-role")
+    session_role_a = yours.stack_outputs["sessionRoles"]["Third_Party_A"]
     world = World(
         their_a=their_a.stack_outputs,
         their_b=their_b.stack_outputs,
@@ -58,6 +61,10 @@ def proof() -> Proof:
         instance_a=instance_arn(YOURS, instances["instance-a"]["id"]),
         instance_b=instance_arn(YOURS, instances["instance-b"]["id"]),
         fleet_role_name=fleet_role.outputs["name"],
+        sweeper_role_name=next(r for r in yours.of_type(ROLE) if r.name == "session-sweeper-role").outputs["name"],
+        session_role_id_a=next(r for r in yours.of_type(ROLE) if r.outputs["arn"] == session_role_a).outputs[
+            "uniqueId"
+        ],
         vpc=yours.stack_outputs["vpcId"],
         before_expiry=iam_time(expires - timedelta(days=1)),
         after_expiry=iam_time(expires + timedelta(seconds=1)),

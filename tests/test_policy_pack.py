@@ -135,7 +135,8 @@ def trust_without_external_id(resources: Resources) -> None:
 
 def no_deny_on_assume_role(resources: Resources) -> None:
     role = first(resources, "aws:iam/role:Role", lambda r: "SSMSessionRunAs" in (r.props.get("tags") or {}))
-    policy = first(resources, "aws:iam/rolePolicy:RolePolicy", lambda p: role in p.dependencies)
+    # The role's own permissions (the sweeper's policy depends on the role too, through its unique id).
+    policy = first(resources, "aws:iam/rolePolicy:RolePolicy", lambda p: p.props["role"] == role.props["name"])
 
     def drop_deny(document: dict) -> None:
         document["Statement"] = [s for s in document["Statement"] if "sts:AssumeRole" not in json.dumps(s)]
