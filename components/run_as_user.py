@@ -14,11 +14,14 @@ RUN_AS_GROUP = "third-party-run-as"
 """The OS group of every Run As user the script makes; the instance's firewall refuses its members IMDS."""
 
 SCRIPT = Path(__file__).with_name("run_as_user.sh")
-"""The script itself, a file of its own so ShellCheck and readers see it as it runs."""
+"""The Linux script, a file of its own so ShellCheck and readers see it as it runs."""
+
+MACOS_SCRIPT = Path(__file__).with_name("run_as_user_macos.sh")
+"""Its macOS sibling: the same convergence with dscl, dseditgroup, pwpolicy and pf."""
 
 
 def run_as_user_script(user: str, expires: datetime | None = None) -> str:
-    """Shell commands that converge an instance granted to ``user``'s party until ``expires``.
+    """Shell commands that converge an instance (Linux or macOS) granted to ``user``'s party until ``expires``.
 
     ``user`` is left a plain user: a home, a shell, no password, no sudo, and no way to the instance
     metadata service (an nftables rule for every member of ``RUN_AS_GROUP``). Every other member of the
@@ -29,4 +32,5 @@ def run_as_user_script(user: str, expires: datetime | None = None) -> str:
     single quotes below.
     """
     settings = f"user='{user}'\nexpires='{iam_time(expires) if expires else ''}'\nrun_as_group='{RUN_AS_GROUP}'\n"
-    return settings + SCRIPT.read_text()
+    # One association serves every instance of the party, Linux or macOS: the script picks its branch.
+    return f'{settings}case "$(uname -s)" in\nDarwin)\n{MACOS_SCRIPT.read_text()};;\n*)\n{SCRIPT.read_text()};;\nesac\n'

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from components.run_as_user import RUN_AS_GROUP, SCRIPT, run_as_user_script
+from components.run_as_user import MACOS_SCRIPT, RUN_AS_GROUP, SCRIPT, run_as_user_script
 
 USER = "third-party-a"
 
@@ -248,8 +248,10 @@ def test_without_nft_the_user_is_never_made(instance):
     assert f"{USER}:" not in (instance.etc / "passwd").read_text()
 
 
-def test_the_script_is_one_file_the_association_runs_whole():
-    assert run_as_user_script(USER).endswith(SCRIPT.read_text())
+def test_the_association_runs_each_platforms_script_whole():
+    script = run_as_user_script(USER)
+    assert f"\n*)\n{SCRIPT.read_text()};;\nesac\n" in script
+    assert f"\nDarwin)\n{MACOS_SCRIPT.read_text()};;\n" in script
 
 
 # -- access ends on the instance: grant, revoke, move, expire ------------------------------------------

@@ -181,6 +181,20 @@ def test_an_expiring_partys_association_and_first_boot_carry_its_expiry():
     assert "userData" in instance(run, "instance-a").ignore_changes
 
 
+def test_one_association_serves_a_partys_linux_and_macos_instances(with_existing_instance):
+    # An existing instance is granted by id and tagged; the party's association targets the tag, whatever
+    # the platform, and its script picks the Linux or the macOS branch on the instance.
+    (association,) = [
+        a for a in with_existing_instance.of_type(ASSOCIATION) if a.inputs["targets"][0]["values"] == ["Third_Party_A"]
+    ]
+    commands = association.inputs["parameters"]["commands"]
+    assert 'case "$(uname -s)" in\nDarwin)\n' in commands
+    assert "dseditgroup" in commands
+    assert "useradd" in commands
+    (tag,) = with_existing_instance.of_type(TAG)
+    assert (tag.inputs["key"], tag.inputs["value"]) == ("ExternalAccessGrantedTo", "Third_Party_A")
+
+
 def test_instances_output_names_each_instance_its_party_and_os_user(yours_run):
     outputs = yours_run.stack_outputs["instances"]
     assert outputs == {
