@@ -45,6 +45,8 @@ def aws_cli_config(
         f"region = {region}\n"
         "\n"
         f"[profile {cli_profile_name(party_name)}]\n"
+        # Without it every aws command needs --region, and fails only after the helper has run.
+        f"region = {region}\n"
         f"credential_process = {' '.join(helper)}\n"
     )
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.server import ThreadedMotoServer
 
 from harness.aws_mocks import AwsMocks, StackReferenceOutputs
 from harness.program_run import PROJECT_DIR, ProgramRun, run_stack_file, stack_reference_outputs
@@ -87,3 +89,15 @@ def aws_home(tmp_path, monkeypatch) -> Path:
     for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(variable, raising=False)
     return tmp_path
+
+
+@pytest.fixture
+def moto_endpoint():
+    """moto's STS and IAM served on loopback, from no account at all (moto keeps them in the process)."""
+    server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))  # noqa: S310
+    yield endpoint
+    server.stop()

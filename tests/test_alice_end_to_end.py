@@ -11,21 +11,10 @@ import sys
 from pathlib import Path
 
 import boto3
-import pytest
-from moto.server import ThreadedMotoServer
 
 from harness.aws_mocks import AwsMocks
 from tests.conftest import run_their
 from tests.moto_accounts import REGION, THEIR_ACCOUNT, YOUR_ACCOUNT, create_chain_accounts, write_aws_files
-
-
-@pytest.fixture
-def moto_endpoint():
-    server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def test_the_pasted_profile_chains_alice_into_your_session_role(moto_endpoint, aws_home, monkeypatch):

@@ -17,7 +17,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 from third_party_ec2_access_credentials.chain import HelperError
-from third_party_ec2_access_credentials.cli import main, prompt_on_terminal
+from third_party_ec2_access_credentials.cli import main, mfa_code_from, prompt_on_terminal
 
 from tests.moto_accounts import REGION, YOUR_ACCOUNT, ChainAccounts, create_chain_accounts, write_aws_files
 
@@ -191,6 +191,8 @@ def stubbed(stub):
         def __call__(self, profile: str):
             return self
 
+        available_profiles = (SOURCE_PROFILE,)
+
         def client(self, service: str, **_):
             return self.sts
 
@@ -256,7 +258,7 @@ def test_a_wrong_mfa_code_says_so(accounts):
         )
 
     serial = "arn:aws:iam::222233334444:mfa/alice"
-    outcome = run_helper(accounts, "--mfa-code", "000000", "--mfa-serial", serial, sessions=stubbed(stub))
+    outcome = run_helper(accounts, "--mfa-serial", serial, sessions=stubbed(stub), mfa_prompt=lambda _: "000000")
     assert outcome.stderr == (
         "third-party-ec2-access-credentials: the MFA code was refused (AccessDenied): "
         f"enter the current code of {serial}\n"
@@ -266,7 +268,7 @@ def test_a_wrong_mfa_code_says_so(accounts):
 
 def test_an_mfa_code_needed_but_not_given_says_how_to_give_it(accounts, tmp_path):
     def no_terminal(serial: str) -> str:
-        return prompt_on_terminal(serial, terminal=tmp_path / "no-such-terminal")
+        return prompt_on_terminal(serial, terminal=str(tmp_path / "no-such-terminal"))
 
     sessions = RecordingSessions()
     outcome = run_helper(
@@ -275,7 +277,8 @@ def test_an_mfa_code_needed_but_not_given_says_how_to_give_it(accounts, tmp_path
     assert outcome.status == 1
     assert outcome.stderr == (
         "third-party-ec2-access-credentials: an MFA code for arn:aws:iam::222233334444:mfa/alice is needed "
-        "and there is no terminal to ask on: pass --mfa-code\n"
+        "and there is no terminal to ask on: set THIRD_PARTY_EC2_ACCESS_MFA_CODE, "
+        "or pass --mfa-code - and the code on standard input\n"
     )
     assert sessions.assume_role_calls == []
 
@@ -307,8 +310,10 @@ def test_secrets_reach_stdout_only_in_the_json_and_never_stderr(accounts):
     assert_no_secret(outcome.stdout, accounts.secret_access_key, accounts.external_id)
 
 
-def test_prompt_on_terminal_refuses_an_empty_code(tmp_path):
+def test_an_empty_mfa_code_is_refused(tmp_path):
     terminal = tmp_path / "terminal"
     terminal.write_text("\n")
     with pytest.raises(HelperError, match="none was entered"):
-        prompt_on_terminal("arn:aws:iam::222233334444:mfa/alice", terminal=terminal)
+        mfa_code_from(
+            None, io.StringIO(), lambda serial: prompt_on_terminal(serial, terminal=str(terminal)), "arn:mfa/alice"
+        )

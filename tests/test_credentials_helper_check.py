@@ -58,6 +58,10 @@ class StubbedSessions:
     def __call__(self, profile: str) -> StubbedSessions:
         return self
 
+    @property
+    def available_profiles(self) -> list[str]:
+        return ["third-party-a-source", "p"]
+
     def client(self, service: str, region_name=None, aws_access_key_id=None, **_):
         return self.clients[(service, aws_access_key_id)]
 
@@ -67,8 +71,9 @@ class StubbedSessions:
 
 
 def chain_stubs(sessions: StubbedSessions) -> tuple[Stubber, Stubber, Stubber]:
-    """The role chain, then each hop's identity, as the check asks for them."""
+    """Each hop, then the identity it gives, in the order the check takes them."""
     source, local, yours = sessions.stub("sts"), sessions.stub("sts", LOCAL_KEY), sessions.stub("sts", YOUR_KEY)
+    source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
     source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
     source.add_response(
         "assume_role",
@@ -76,13 +81,12 @@ def chain_stubs(sessions: StubbedSessions) -> tuple[Stubber, Stubber, Stubber]:
         {"RoleArn": LOCAL_ROLE, "RoleSessionName": "alice", "SourceIdentity": "alice"},
     )
     local.add_response(
+        "get_caller_identity", identity("arn:aws:sts::222233334444:assumed-role/3P_IAM_Assume_Role/alice")
+    )
+    local.add_response(
         "assume_role",
         credentials(YOUR_KEY),
         {"RoleArn": YOUR_ROLE, "RoleSessionName": "alice", "ExternalId": EXTERNAL_ID, "DurationSeconds": 3600},
-    )
-    source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
-    local.add_response(
-        "get_caller_identity", identity("arn:aws:sts::222233334444:assumed-role/3P_IAM_Assume_Role/alice")
     )
     yours.add_response(
         "get_caller_identity",
@@ -241,3 +245,30 @@ def test_check_without_a_profile_or_the_chain_options_says_what_it_needs(session
         "third-party-ec2-access-credentials: check needs --profile, or --local-role-arn, --your-role-arn, "
         "--external-id-file\n"
     )
+
+
+def test_a_failing_step_keeps_the_rows_before_it_and_says_which_step_failed(sessions, tmp_path):
+    source, local = sessions.stub("sts"), sessions.stub("sts", LOCAL_KEY)
+    source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
+    source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
+    source.add_response(
+        "assume_role",
+        credentials(LOCAL_KEY),
+        {"RoleArn": LOCAL_ROLE, "RoleSessionName": "alice", "SourceIdentity": "alice"},
+    )
+    local.add_response(
+        "get_caller_identity", identity("arn:aws:sts::222233334444:assumed-role/3P_IAM_Assume_Role/alice")
+    )
+    local.add_client_error("assume_role", service_error_code="AccessDenied", http_status_code=403)
+    for stubber in (source, local):
+        stubber.activate()
+
+    status, table, stderr = run_check(sessions, tmp_path)
+    sessions.assert_all_called()
+    assert (status, stderr) == (1, "")
+    assert rows(table) == {
+        "you, with your own key": "PASS",
+        "hop 1: your local role": "PASS",
+        "hop 2: the session role": "FAIL",
+    }
+    assert f"failed: the session role {YOUR_ROLE} refused the chain (AccessDenied)" in table

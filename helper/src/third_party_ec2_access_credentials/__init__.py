@@ -1,1 +1,3 @@
-"""AWS CLI credential_process helper for third-party-ec2-access: chains a user into your session role."""
+"""AWS CLI credential_process helper of third-party-ec2-access: chains your user into the role you were granted."""
+
+__version__ = "0.2.0"

@@ -10,9 +10,8 @@ import hashlib
 import json
 import os
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from third_party_ec2_access_credentials.chain import ChainRequest, Credentials
+from third_party_ec2_access_credentials.model import ChainRequest, Credentials
 
 REFRESH_BEFORE_EXPIRY = timedelta(minutes=5)
 """Cached credentials are used until this long before they expire, then replaced."""
@@ -24,21 +23,23 @@ OWNER_ONLY_DIRECTORY = 0o700
 class CredentialCache:
     """One file per chain (source profile and both roles)."""
 
-    def __init__(self, directory: Path, source_profile: str, request: ChainRequest) -> None:
+    def __init__(self, directory: str, source_profile: str, request: ChainRequest) -> None:
         chain_key = "\n".join([source_profile, request.local_role_arn, request.your_role_arn])
         self.directory = directory
-        self.path = directory / f"{hashlib.sha256(chain_key.encode()).hexdigest()[:32]}.json"
+        # os.path rather than pathlib: a cache hit imports as little as it can.
+        self.path = os.path.join(directory, f"{hashlib.sha256(chain_key.encode()).hexdigest()[:32]}.json")
 
     def load(self, now: datetime) -> Credentials | None:
         """The cached credentials while they have more than the refresh margin left."""
         try:
-            credentials = Credentials.from_process_output(json.loads(self.path.read_text()))
+            with open(self.path) as file:
+                credentials = Credentials.from_process_output(json.load(file))
         except (OSError, ValueError, KeyError):
             return None
         return credentials if credentials.expiration - REFRESH_BEFORE_EXPIRY > now else None
 
     def store(self, credentials: Credentials) -> None:
-        self.directory.mkdir(mode=OWNER_ONLY_DIRECTORY, parents=True, exist_ok=True)
+        os.makedirs(self.directory, mode=OWNER_ONLY_DIRECTORY, exist_ok=True)
         os.chmod(self.directory, OWNER_ONLY_DIRECTORY)
         descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, OWNER_ONLY_FILE)
         os.fchmod(descriptor, OWNER_ONLY_FILE)  # a file left by an older umask gets tightened too

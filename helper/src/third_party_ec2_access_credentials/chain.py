@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError, ProfileNotFound
+
+from third_party_ec2_access_credentials.model import ChainRequest, Credentials, HelperError
+
+__all__ = ["CHAINED_SESSION_SECONDS", "Chain", "ChainRequest", "ClientFactory", "Credentials", "HelperError", "chain"]
 
 CHAINED_SESSION_SECONDS = 3600
 """STS caps a session obtained by role chaining at one hour; a copy of the contract's (components/contract.py)."""
@@ -22,60 +25,8 @@ _USER_ARN = re.compile(r"arn:[a-z-]+:iam::[0-9]{12}:user/(?:.*/)?([^/]+)")
 _REFUSED_SOURCE_KEY = {"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch"}
 
 
-class HelperError(Exception):
-    """What went wrong and what to check, in one line that never holds a secret."""
-
-
-@dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    secret_access_key: str = field(repr=False)
-    session_token: str = field(repr=False)
-    expiration: datetime
-
-    @classmethod
-    def from_sts(cls, credentials: dict[str, Any]) -> Credentials:
-        return cls(
-            credentials["AccessKeyId"],
-            credentials["SecretAccessKey"],
-            credentials["SessionToken"],
-            credentials["Expiration"],
-        )
-
-    def process_output(self) -> dict[str, Any]:
-        """The JSON the AWS CLI expects from a ``credential_process``."""
-        return {
-            "Version": 1,
-            "AccessKeyId": self.access_key_id,
-            "SecretAccessKey": self.secret_access_key,
-            "SessionToken": self.session_token,
-            "Expiration": self.expiration.isoformat(),
-        }
-
-    @classmethod
-    def from_process_output(cls, output: dict[str, Any]) -> Credentials:
-        return cls(
-            output["AccessKeyId"],
-            output["SecretAccessKey"],
-            output["SessionToken"],
-            datetime.fromisoformat(output["Expiration"]),
-        )
-
-
 ClientFactory = Callable[[str, Credentials | None], Any]
 """Makes a boto3 client for a service, with the source profile's keys (None) or with credentials."""
-
-
-@dataclass(frozen=True)
-class ChainRequest:
-    local_role_arn: str
-    """The third party's ``3P_IAM_Assume_Role``."""
-    your_role_arn: str
-    """The session role in the account that hosts the instances."""
-    external_id: str = field(repr=False)
-    """The ExternalId that account requires."""
-    mfa_serial: str | None = None
-    """The user's MFA device, when the local role requires MFA."""
 
 
 @dataclass(frozen=True)
@@ -91,15 +42,25 @@ def chain(clients: ClientFactory, request: ChainRequest, mfa_code: Callable[[], 
     """Assumes both roles; every refusal becomes a HelperError saying what to check."""
     source_sts = clients("sts", None)
     user = own_user_name(source_sts)
-    first_hop = {"RoleArn": request.local_role_arn, "RoleSessionName": user, "SourceIdentity": user}
+    local = first_hop(source_sts, request, user, mfa_code)
+    return Chain(user=user, local=local, yours=second_hop(clients, request, user, local))
+
+
+def first_hop(source_sts: Any, request: ChainRequest, user: str, mfa_code: Callable[[], str]) -> Credentials:
+    """The user's own keys into the local role, naming the user as session and source identity."""
+    parameters = {"RoleArn": request.local_role_arn, "RoleSessionName": user, "SourceIdentity": user}
     if request.mfa_serial:
-        first_hop |= {"SerialNumber": request.mfa_serial, "TokenCode": mfa_code()}
+        parameters |= {"SerialNumber": request.mfa_serial, "TokenCode": mfa_code()}
     try:
-        local = Credentials.from_sts(source_sts.assume_role(**first_hop)["Credentials"])
+        return Credentials.from_sts(source_sts.assume_role(**parameters)["Credentials"])
     except ClientError as error:
         raise _local_role_refused(error, request) from None
+
+
+def second_hop(clients: ClientFactory, request: ChainRequest, user: str, local: Credentials) -> Credentials:
+    """The local role into your account's session role, with the ExternalId, under the same name."""
     try:
-        yours = Credentials.from_sts(
+        return Credentials.from_sts(
             clients("sts", local).assume_role(
                 RoleArn=request.your_role_arn,
                 RoleSessionName=user,
@@ -109,7 +70,6 @@ def chain(clients: ClientFactory, request: ChainRequest, mfa_code: Callable[[], 
         )
     except ClientError as error:
         raise _session_role_refused(error, request) from None
-    return Chain(user=user, local=local, yours=yours)
 
 
 def own_user_name(source_sts: Any) -> str:

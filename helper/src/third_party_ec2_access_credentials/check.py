@@ -8,13 +8,14 @@ session it opens, it ends.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from third_party_ec2_access_credentials.chain import Chain, ClientFactory
+from third_party_ec2_access_credentials.chain import ClientFactory, first_hop, own_user_name, second_hop
+from third_party_ec2_access_credentials.model import ChainRequest, HelperError
 
 OTHER_DOCUMENT = "AWS-StartPortForwardingSession"
 """A document the session role must not be able to use."""
@@ -37,20 +38,47 @@ class CheckTarget:
     """Instance ids that must refuse you, if you know any."""
 
 
-def run_check(clients: ClientFactory, chain: Chain, target: CheckTarget) -> list[CheckRow]:
-    rows = [
-        CheckRow("you, with your own key", True, clients("sts", None).get_caller_identity()["Arn"]),
-        CheckRow("hop 1: your local role", True, clients("sts", chain.local).get_caller_identity()["Arn"]),
-        CheckRow("hop 2: the session role", True, clients("sts", chain.yours).get_caller_identity()["Arn"]),
-    ]
-    ssm = clients("ssm", chain.yours)
-    for instance_id in target.granted:
-        rows += _start_session(ssm, instance_id, target.document_name, expect_allowed=True)
-    rows += _start_session(ssm, target.granted[0], OTHER_DOCUMENT, expect_allowed=False)
-    for instance_id in target.not_granted:
-        rows += _start_session(ssm, instance_id, target.document_name, expect_allowed=False)
-    if not target.not_granted:
-        rows.append(CheckRow("session on an instance not granted", True, "skipped: name one with --not-granted"))
+class StepFailedError(Exception):
+    """A step of the check failed; its row says which and why."""
+
+
+def run_check(
+    clients: ClientFactory, request: ChainRequest, mfa_code: Callable[[], str], target: CheckTarget
+) -> list[CheckRow]:
+    """Every row the check reached: when a step fails, its row says so and the check stops there."""
+    rows: list[CheckRow] = []
+
+    def step(name: str, action: Callable[[], Any], detail: Callable[[Any], str]) -> Any:
+        try:
+            result = action()
+        except HelperError as error:
+            rows.append(CheckRow(name, False, f"failed: {error}"))
+            raise StepFailedError from None
+        except (ClientError, BotoCoreError) as error:
+            code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
+            rows.append(CheckRow(name, False, f"failed: an AWS call was refused or failed ({code})"))
+            raise StepFailedError from None
+        rows.append(CheckRow(name, True, detail(result)))
+        return result
+
+    def caller(credentials: Any) -> str:
+        return clients("sts", credentials).get_caller_identity()["Arn"]
+
+    try:
+        source_sts = clients("sts", None)
+        user = step("you, with your own key", lambda: own_user_name(source_sts), lambda _: caller(None))
+        local = step("hop 1: your local role", lambda: first_hop(source_sts, request, user, mfa_code), caller)
+        yours = step("hop 2: the session role", lambda: second_hop(clients, request, user, local), caller)
+        ssm = clients("ssm", yours)
+        for instance_id in target.granted:
+            rows += _start_session(ssm, instance_id, target.document_name, expect_allowed=True)
+        rows += _start_session(ssm, target.granted[0], OTHER_DOCUMENT, expect_allowed=False)
+        for instance_id in target.not_granted:
+            rows += _start_session(ssm, instance_id, target.document_name, expect_allowed=False)
+        if not target.not_granted:
+            rows.append(CheckRow("session on an instance not granted", True, "skipped: name one with --not-granted"))
+    except StepFailedError:
+        pass
     return rows
 
 

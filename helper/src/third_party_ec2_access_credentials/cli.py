@@ -1,41 +1,42 @@
-"""The command line: ``credentials`` for the AWS CLI's credential_process, ``check`` for the user.
+"""third-party-ec2-access-credentials: your way into another company's private instances, for the AWS CLI.
 
-Only the credential_process JSON ever goes to stdout; errors go to stderr as one line, and no secret
-(keys, session token, ExternalId, MFA code) is ever printed or logged.
+`credentials` is what your AWS CLI profile runs (credential_process): it signs in with your own access
+key, assumes your company's role as yourself, then the role you were granted in the other account, and
+hands the AWS CLI the result. `check` proves the whole way works and prints what it saw.
+
+Only the credential_process JSON ever goes to standard output; a failure is one line on standard error,
+and no secret (keys, session token, ExternalId, MFA code) is ever printed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
-import shlex
 import stat
 import sys
-from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING
 
-import boto3
-import botocore.session
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, ProfileNotFound
-
+from third_party_ec2_access_credentials import __version__
 from third_party_ec2_access_credentials.cache import CredentialCache
-from third_party_ec2_access_credentials.chain import (
-    ChainRequest,
-    ClientFactory,
-    Credentials,
-    HelperError,
-    chain,
-)
-from third_party_ec2_access_credentials.check import CheckTarget, print_table, run_check
+from third_party_ec2_access_credentials.model import ChainRequest, Credentials, HelperError
 
 PROG = "third-party-ec2-access-credentials"
 DEFAULT_CACHE = "~/.aws/third-party-ec2-access/cache"
 EXTERNAL_ID_PATTERN = r"[A-Za-z0-9_+=,.@:/-]{2,1224}"
 """What STS accepts as an ExternalId; a copy of the contract's (components/contract.py), compared by a test."""
 _EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
+MFA_CODE_VARIABLE = "THIRD_PARTY_EC2_ACCESS_MFA_CODE"
+"""An MFA code may come from this environment variable, for scripts; people are asked on their terminal."""
+
+if TYPE_CHECKING:  # a cache hit imports as little as it can
+    from collections.abc import Callable, Sequence
+    from typing import Any, TextIO
+
+    SessionFactory = Callable[[str], Any]
+    """Makes the boto3 session of a profile."""
 
 
 def main(
@@ -43,67 +44,93 @@ def main(
     *,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    session_factory: Callable[[str], boto3.Session] = lambda profile: boto3.Session(profile_name=profile),
+    stdin: TextIO | None = None,
+    session_factory: SessionFactory | None = None,
     mfa_prompt: Callable[[str], str] | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
 ) -> int:
     """Runs the helper; returns the exit status. The keyword arguments let tests replace the world."""
-    stdout, stderr = stdout or sys.stdout, stderr or sys.stderr
+    stdout, stderr, stdin = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
     args = _parser().parse_args(argv)
     try:
+        if os.name == "nt":
+            raise HelperError("Windows is not supported: use WSL (see the helper's README, Windows)")
         if args.command == "check":
             _take_chain_options(args)
-        session = _session(session_factory, args.source_profile)
         request = ChainRequest(
             local_role_arn=args.local_role_arn,
             your_role_arn=args.your_role_arn,
-            external_id=read_external_id(Path(args.external_id_file).expanduser()),
+            external_id=read_external_id(os.path.expanduser(args.external_id_file)),
             mfa_serial=args.mfa_serial,
         )
         _check_access_not_expired(args.access_expires, now())
+        if args.command == "credentials":
+            # A cache hit answers without the AWS SDK: the AWS CLI runs the helper on every command.
+            cache = CredentialCache(os.path.expanduser(args.cache_dir), args.source_profile, request)
+            cached = cache.load(now())
+            if cached is not None:
+                stdout.write(json.dumps(cached.process_output()) + "\n")
+                return 0
 
         def mfa_code() -> str:
-            return args.mfa_code or (mfa_prompt or prompt_on_terminal)(args.mfa_serial)
+            return mfa_code_from(args.mfa_code, stdin, mfa_prompt or prompt_on_terminal, args.mfa_serial)
 
-        if args.command == "check":
-            clients = session_clients(session, region=args.region)
-            rows = run_check(
-                clients,
-                chain(clients, request, mfa_code),
-                CheckTarget(args.document_name, args.instance, args.not_granted or []),
-            )
-            print_table(rows, stdout)
-            return 0 if all(row.passed for row in rows) else 1
-
-        cache = CredentialCache(Path(args.cache_dir).expanduser(), args.source_profile, request)
-        credentials = cache.load(now())
-        if credentials is None:
-            credentials = chain(session_clients(session, region=args.region), request, mfa_code).yours
-            cache.store(credentials)
-        stdout.write(json.dumps(credentials.process_output()) + "\n")
-        return 0
+        return _with_aws(args, request, mfa_code, session_factory, stdout)
     except HelperError as error:
         stderr.write(f"{PROG}: {error}\n")
         return 1
-    except NoRegionError:
-        stderr.write(f"{PROG}: no region: add region to the source profile in ~/.aws/config, or pass --region\n")
-        return 1
-    except (ClientError, BotoCoreError) as error:
-        stderr.write(f"{PROG}: an AWS call failed ({_error_code(error)})\n")
-        return 1
 
 
-def _error_code(error: Exception) -> str:
-    return error.response["Error"]["Code"] if isinstance(error, ClientError) else error.__class__.__name__
+def _with_aws(
+    args: argparse.Namespace,
+    request: ChainRequest,
+    mfa_code: Callable[[], str],
+    session_factory: SessionFactory | None,
+    stdout: TextIO,
+) -> int:
+    """What needs the AWS SDK: the role chain, or the check. Every AWS failure becomes one line."""
+    import botocore.exceptions as aws_errors
+
+    from third_party_ec2_access_credentials.chain import chain
+    from third_party_ec2_access_credentials.check import CheckTarget, print_table, run_check
+
+    try:
+        session = _session(session_factory, args.source_profile)
+        clients = session_clients(session, region=args.region)
+        if args.command == "check":
+            target = CheckTarget(args.document_name, args.instance, args.not_granted or [])
+            rows = run_check(clients, request, mfa_code, target)
+            print_table(rows, stdout)
+            return 0 if all(row.passed for row in rows) else 1
+        credentials = chain(clients, request, mfa_code).yours
+        CredentialCache(os.path.expanduser(args.cache_dir), args.source_profile, request).store(credentials)
+        stdout.write(json.dumps(credentials.process_output()) + "\n")
+        return 0
+    except aws_errors.ProfileNotFound:
+        # The AWS CLI (which sets AWS_DATA_PATH) makes botocore report it at the first call, not before.
+        raise _no_such_profile(args.source_profile) from None
+    except aws_errors.NoRegionError:
+        raise HelperError("no region: add region to the source profile in ~/.aws/config, or pass --region") from None
+    except aws_errors.EndpointConnectionError as error:
+        raise HelperError(f"cannot reach AWS at {error.kwargs.get('endpoint_url')}: check your network") from None
+    except aws_errors.ClientError as error:
+        raise HelperError(f"an AWS call was refused ({error.response['Error']['Code']})") from None
+    except aws_errors.BotoCoreError as error:
+        raise HelperError(f"an AWS call failed ({error.__class__.__name__})") from None
 
 
 def _take_chain_options(args: argparse.Namespace) -> None:
     """Fills the check's chain options from the profile's credential_process line, where not given."""
     if args.profile:
+        import shlex
+
+        import botocore.exceptions
+        import botocore.session
+
         try:
             line = botocore.session.Session(profile=args.profile).get_scoped_config().get("credential_process", "")
-        except ProfileNotFound:
-            raise HelperError(f"no profile {args.profile} in ~/.aws/config") from None
+        except botocore.exceptions.ProfileNotFound:
+            raise _no_such_profile(args.profile) from None
         command = shlex.split(line)
         if command[:2] != [PROG, "credentials"]:
             raise HelperError(f"profile {args.profile} does not get its credentials from {PROG}")
@@ -116,7 +143,7 @@ def _take_chain_options(args: argparse.Namespace) -> None:
         raise HelperError(f"check needs --profile, or {', '.join(missing)}")
 
 
-def session_clients(session: boto3.Session, *, region: str | None) -> ClientFactory:
+def session_clients(session: Any, *, region: str | None) -> Any:
     """Clients of one boto3 session: with its profile's keys, or with chained credentials."""
 
     def client(service: str, credentials: Credentials | None) -> Any:
@@ -133,11 +160,12 @@ def session_clients(session: boto3.Session, *, region: str | None) -> ClientFact
     return client
 
 
-def read_external_id(path: Path) -> str:
+def read_external_id(path: str) -> str:
     """The ExternalId, from a file only its owner may read (as ssh keeps private keys)."""
     try:
-        mode = path.stat().st_mode
-        text = path.read_text().strip()
+        mode = os.stat(path).st_mode
+        with open(path) as file:
+            text = file.read().strip()
     except OSError:
         raise HelperError(
             f"no ExternalId file at {path}: save the externalId your admin sent you there, then chmod 600 {path}"
@@ -149,31 +177,56 @@ def read_external_id(path: Path) -> str:
     return text
 
 
-def prompt_on_terminal(serial: str, terminal: Path = Path("/dev/tty")) -> str:
-    """Asks for the MFA code on the terminal itself: the AWS CLI owns the helper's stdin and stdout."""
-    try:
-        with terminal.open("r+") as tty:
-            tty.write(f"MFA code for {serial}: ")
-            tty.flush()
-            code = tty.readline().strip()
-    except OSError:
-        raise HelperError(
-            f"an MFA code for {serial} is needed and there is no terminal to ask on: pass --mfa-code"
-        ) from None
+def mfa_code_from(option: str | None, stdin: TextIO, prompt: Callable[[str], str], serial: str) -> str:
+    """The MFA code: from standard input (``--mfa-code -``), the environment, or asked on the terminal."""
+    if option is not None:
+        if option != "-":
+            raise HelperError("--mfa-code takes - (the code on standard input): a code typed there stays in history")
+        code = stdin.readline().strip()
+    else:
+        code = os.environ.get(MFA_CODE_VARIABLE, "").strip() or prompt(serial)
     if not code:
         raise HelperError(f"an MFA code for {serial} is needed: none was entered")
     return code
 
 
-def _session(session_factory: Callable[[str], boto3.Session], profile: str) -> boto3.Session:
+def prompt_on_terminal(serial: str, terminal: str = "/dev/tty") -> str:
+    """Asks for the MFA code on the controlling terminal, as the AWS CLI asks for its own MFA profiles: the
+    AWS CLI owns the helper's standard output, so the question cannot go there."""
+    import io
+
     try:
-        return session_factory(profile)
-    except ProfileNotFound:
+        descriptor = os.open(terminal, os.O_RDWR | os.O_NOCTTY)
+    except OSError:
         raise HelperError(
-            f"no profile {profile} in ~/.aws/config: paste the profiles your admin's stack gives (awsCliConfig)"
+            f"an MFA code for {serial} is needed and there is no terminal to ask on: "
+            f"set {MFA_CODE_VARIABLE}, or pass --mfa-code - and the code on standard input"
         ) from None
-    except BotoCoreError as error:
+    # A terminal cannot seek: unbuffered raw I/O under a text layer, never a random-access buffer.
+    with io.TextIOWrapper(io.FileIO(descriptor, "r+"), encoding="utf-8", line_buffering=True) as tty:
+        tty.write(f"MFA code for {serial}: ")
+        return tty.readline().strip()
+
+
+def _session(session_factory: SessionFactory | None, profile: str) -> Any:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        session = (session_factory or (lambda name: boto3.Session(profile_name=name)))(profile)
+    except botocore.exceptions.ProfileNotFound:
+        raise _no_such_profile(profile) from None
+    except botocore.exceptions.BotoCoreError as error:
         raise HelperError(f"cannot read the AWS configuration ({error.__class__.__name__})") from None
+    if profile not in session.available_profiles:
+        raise _no_such_profile(profile)
+    return session
+
+
+def _no_such_profile(profile: str) -> HelperError:
+    return HelperError(
+        f"no profile {profile} in ~/.aws/config: paste the profiles your admin's stack gives (awsCliConfig)"
+    )
 
 
 def _check_access_not_expired(access_expires: str | None, now: datetime) -> None:
@@ -198,35 +251,70 @@ CHAIN_OPTIONS = (*REQUIRED_CHAIN_OPTIONS, "mfa_serial", "mfa_code", "access_expi
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    credentials = commands.add_parser(
-        "credentials", help="print chained credentials for the AWS CLI's credential_process"
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=__doc__.split("\n\n", 2)[1],
+        epilog="Your admin's stack gives you the profile to paste (awsCliConfig); the README of this helper "
+        "says the rest.",
     )
-    check = commands.add_parser("check", help="prove the access end to end and print a pass/fail table")
-    check.add_argument("--profile", help="take the chain options from this profile's credential_process line")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    credentials = commands.add_parser(
+        "credentials",
+        help="what your AWS CLI profile runs: prints credentials for the other account",
+        description="Print credentials for the other account, as the AWS CLI's credential_process expects. "
+        "You do not run this yourself: the profile you pasted does.",
+    )
+    check = commands.add_parser(
+        "check",
+        help="prove your access works end to end, and print what it saw",
+        description="Sign in as you, take both roles, open (and at once end) a session on each instance you "
+        "name, and expect refusals where you should have none. Exits 1 when a line fails.",
+    )
+    check.add_argument("--profile", metavar="NAME", help="take the options below from this profile's line")
     # The check may take them from --profile instead.
     for command, required in ((credentials, True), (check, False)):
-        command.add_argument("--source-profile", required=required, help="the profile holding your own access key")
-        command.add_argument("--local-role-arn", required=required, help="your company's 3P_IAM_Assume_Role")
-        command.add_argument("--your-role-arn", required=required, help="the session role in the account you reach")
-        command.add_argument("--external-id-file", required=required, help="a file (mode 600) holding the ExternalId")
-        command.add_argument("--mfa-serial", help="your MFA device's ARN, when your role requires MFA")
-        command.add_argument("--mfa-code", help="the current MFA code (asked on the terminal when needed and absent)")
-        command.add_argument("--access-expires", help="when your party's access ends (ISO-8601 UTC), if you were told")
-    credentials.add_argument("--region", help="the region for STS calls (default: the source profile's)")
+        command.add_argument(
+            "--source-profile", metavar="NAME", required=required, help="the profile holding your own access key"
+        )
+        command.add_argument(
+            "--local-role-arn", metavar="ARN", required=required, help="your company's role (3P_IAM_Assume_Role)"
+        )
+        command.add_argument(
+            "--your-role-arn", metavar="ARN", required=required, help="the role you were granted in the other account"
+        )
+        command.add_argument(
+            "--external-id-file",
+            metavar="FILE",
+            required=required,
+            help="the file (chmod 600) holding the ExternalId your admin sent you",
+        )
+        command.add_argument("--mfa-serial", metavar="ARN", help="your MFA device, when your company requires MFA")
+        command.add_argument(
+            "--mfa-code",
+            metavar="-",
+            help=f"read the MFA code from standard input; otherwise ${MFA_CODE_VARIABLE}, or you are asked "
+            "on your terminal",
+        )
+        command.add_argument(
+            "--access-expires", metavar="TIME", help="when your access ends (ISO-8601 UTC), if you were told"
+        )
+    credentials.add_argument("--region", help="the region for the sign-in calls (default: the source profile's)")
     credentials.add_argument(
-        "--cache-dir", default=DEFAULT_CACHE, help=f"where chained credentials wait (default {DEFAULT_CACHE})"
+        "--cache-dir", metavar="DIR", default=DEFAULT_CACHE, help=f"where credentials wait (default {DEFAULT_CACHE})"
     )
-    check.add_argument("--document-name", required=True, help="the session document of the account you connect to")
+    check.add_argument(
+        "--document-name", metavar="NAME", required=True, help="the session document your connect commands name"
+    )
     check.add_argument("--region", required=True, help="the region of the instances you connect to")
     check.add_argument(
         "--instance",
+        metavar="ID",
         action="append",
         required=True,
-        help="an instance id you were granted (your connect commands name it); repeat for each",
+        help="an instance you were granted (your connect commands name it); repeat for each",
     )
     check.add_argument(
-        "--not-granted", action="append", help="an instance id that must refuse you, if you know one; repeatable"
+        "--not-granted", metavar="ID", action="append", help="an instance that must refuse you, if you know one"
     )
     return parser

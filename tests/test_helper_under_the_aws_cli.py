@@ -1,0 +1,148 @@
+"""The helper as people meet it: the real AWS CLI runs it as the pasted profile's credential_process, in a
+real pseudo-terminal when MFA is asked, against moto's STS and IAM served on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from harness.aws_mocks import AwsMocks
+from harness.program_run import PROJECT_DIR
+from tests.conftest import run_their
+from tests.moto_accounts import THEIR_ACCOUNT, YOUR_ACCOUNT, create_chain_accounts, write_aws_files
+
+BIN = Path(sys.executable).parent
+"""Where the AWS CLI and the helper are installed (the helper is on PATH, as pipx puts it)."""
+SESSION_ARN = f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"
+
+
+@pytest.fixture
+def alice(moto_endpoint, aws_home) -> dict[str, str]:
+    """alice's home with the profile of a their stack that requires MFA pasted, and her environment."""
+    their = run_their(AwsMocks(account_id=THEIR_ACCOUNT), requireMfa=True).stack_outputs
+    accounts = create_chain_accounts(moto_endpoint, external_id=their["externalId"])
+    write_aws_files(
+        aws_home, accounts, config_text=their["awsCliConfig"]["alice"], source_profile="third-party-a-source"
+    )
+    return {
+        "HOME": str(aws_home),
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "AWS_CONFIG_FILE": str(aws_home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(aws_home / ".aws" / "credentials"),
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "TERM": "dumb",
+    }
+
+
+def in_a_terminal(command: list[str], env: dict[str, str], answer: str | None) -> tuple[int, str]:
+    """Runs ``command`` in a new pseudo-terminal, its controlling terminal, as a person would; types
+    ``answer`` when asked for an MFA code. Returns the exit status and everything the terminal showed."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: its stdin, stdout, stderr and controlling terminal are the pty
+        os.execvpe(command[0], command, env)  # noqa: S606 (a fixed command, as a person types it)
+    shown, answered, deadline = b"", False, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 1)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if answer is not None and not answered and b"MFA code for" in shown:
+            os.write(terminal, answer.encode() + b"\n")
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_the_mfa_code_is_asked_on_the_terminal_under_the_aws_cli(alice):
+    status, shown = in_a_terminal(
+        [str(BIN / "aws"), "sts", "get-caller-identity", "--profile", "third-party-a", "--output", "text"],
+        alice,
+        answer="123456",
+    )
+    assert status == 0, shown
+    assert f"MFA code for arn:aws:iam::{THEIR_ACCOUNT}:mfa/alice: " in shown
+    assert SESSION_ARN in shown  # no --region: the pasted profile carries it
+
+
+def test_a_second_command_reuses_the_chain_without_asking_again(alice):
+    command = [str(BIN / "aws"), "sts", "get-caller-identity", "--profile", "third-party-a", "--output", "text"]
+    assert in_a_terminal(command, alice, answer="123456")[0] == 0
+    status, shown = in_a_terminal(command, alice, answer=None)
+    assert status == 0, shown
+    assert "MFA code" not in shown
+
+
+def test_the_code_can_come_from_the_environment_for_scripts(alice):
+    env = {**alice, "THIRD_PARTY_EC2_ACCESS_MFA_CODE": "123456"}
+    result = subprocess.run(
+        [BIN / "aws", "sts", "get-caller-identity", "--profile", "third-party-a", "--output", "text"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert SESSION_ARN in result.stdout
+
+
+def test_a_wrong_source_profile_is_one_clear_line_under_the_aws_cli(alice):
+    config = Path(alice["AWS_CONFIG_FILE"])
+    config.write_text(config.read_text().replace("--source-profile third-party-a-source", "--source-profile nope"))
+    result = subprocess.run(
+        [BIN / "aws", "sts", "get-caller-identity", "--profile", "third-party-a"],
+        env={**alice, "THIRD_PARTY_EC2_ACCESS_MFA_CODE": "123456"},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "AWS_DATA_PATH" not in alice  # the AWS CLI sets it for the helper itself
+    assert (
+        "third-party-ec2-access-credentials: no profile nope in ~/.aws/config: paste the profiles your admin's "
+        "stack gives (awsCliConfig)"
+    ) in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_cache_hit_answers_without_importing_the_aws_sdk(alice):
+    command = [str(BIN / "aws"), "sts", "get-caller-identity", "--profile", "third-party-a", "--output", "text"]
+    assert in_a_terminal(command, alice, answer="123456")[0] == 0  # fills the cache
+    line = (Path(alice["AWS_CONFIG_FILE"]).read_text().split("credential_process = ", 1)[1]).splitlines()[0]
+    probe = (
+        "import sys, shlex; from third_party_ec2_access_credentials.cli import main; "
+        f"status = main(shlex.split({line!r})[1:]); "
+        "print('imported:', sorted(m for m in ('boto3', 'botocore') if m in sys.modules), file=sys.stderr); "
+        "sys.exit(status)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=alice, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"SessionToken"' in result.stdout
+    assert "imported: []" in result.stderr
+
+
+def test_it_says_its_version():
+    result = subprocess.run(
+        [BIN / "third-party-ec2-access-credentials", "--version"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    version = tomllib.loads((PROJECT_DIR / "helper" / "pyproject.toml").read_text())["project"]["version"]
+    assert result.stdout == f"third-party-ec2-access-credentials {version}\n"
