@@ -17,8 +17,11 @@ import asyncio
 import json
 import runpy
 import threading
+import unittest.mock
 from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import SETTINGS, set_root_resource
 
+import components.config
 from components.arns import AwsAccount
 from components.contract import PROJECT
 from harness.aws_mocks import AwsMocks, StackReferenceOutputs
@@ -122,9 +126,21 @@ class _RecordingMonitor(MockMonitor):
         self._run = run
         self._lock = threading.Lock()
         self._stack_urn = ""
+        self.worker_loops: set[asyncio.AbstractEventLoop] = set()
+        """The SDK's mock monitor gives each worker thread an event loop of its own and never closes it; left
+        to the garbage collector at exit, one may complain on stderr after the output. run_program closes them."""
+
+    def _keep_worker_loop(self) -> None:
+        try:
+            worker_loop = asyncio.get_event_loop_policy().get_event_loop()
+        except RuntimeError:  # the SDK made none on this thread for this call
+            return
+        with self._lock:
+            self.worker_loops.add(worker_loop)
 
     def RegisterResource(self, request):  # noqa: N802 (the engine's RPC name)
         response = super().RegisterResource(request)
+        self._keep_worker_loop()
         if request.type == "pulumi:pulumi:Stack":
             self._stack_urn = response.urn
             return response
@@ -159,6 +175,7 @@ class _RecordingMonitor(MockMonitor):
 
     def Invoke(self, request):  # noqa: N802
         response = super().Invoke(request)
+        self._keep_worker_loop()
         answer = unwrap(decode_struct(getattr(response, "return")))
         self._run.invokes.append(Invoke(request.tok, unwrap(decode_struct(request.args)), answer))
         return response
@@ -172,8 +189,10 @@ def run_program(
     preview: bool = False,
     secret_keys: Iterable[str] = (),
     program_dir: Path = PROJECT_DIR,
+    now: datetime | None = None,
 ) -> ProgramRun:
-    """Runs ``program_dir/__main__.py`` with this config (full keys, raw strings as the CLI passes them).
+    """Runs ``program_dir/__main__.py`` with this config (full keys, raw strings as the CLI passes them),
+    checking expiry dates as of ``now`` (the real time unless given, as under the Pulumi CLI).
 
     A ``pulumi.RunError`` (such as a config error) is returned in ``error``; any other exception
     propagates.
@@ -186,17 +205,18 @@ def run_program(
     # set_mocks registers a root stack of its own unless one is set; the program must get a fresh
     # root stack from run_in_stack, as under the CLI, so hold the place during set_mocks.
     set_root_resource(_ROOT_PLACEHOLDER)
-    pulumi.runtime.set_mocks(
-        mocks, project=PROJECT, stack=stack, preview=preview, monitor=_RecordingMonitor(mocks, run)
-    )
+    monitor = _RecordingMonitor(mocks, run)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     set_root_resource(None)
     # A run stopped by an error leaves outputs pending on its closed loop; set_mocks does not reset
     # them, so clear them as pulumi.runtime.test does, or the next run waits on them.
     SETTINGS.outputs.clear()
+    clock = unittest.mock.patch.object(components.config, "current_time", return_value=now) if now else nullcontext()
     try:
-        loop.run_until_complete(
-            pulumi.runtime.run_in_stack(lambda: runpy.run_path(str(program_dir), run_name="__main__"))
-        )
+        with clock:
+            loop.run_until_complete(
+                pulumi.runtime.run_in_stack(lambda: runpy.run_path(str(program_dir), run_name="__main__"))
+            )
     except pulumi.RunError as error:
         run.error = error
     finally:
@@ -207,6 +227,9 @@ def run_program(
         loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_default_executor())
         loop.close()
+        for worker_loop in monitor.worker_loops - {loop}:
+            if not worker_loop.is_running():
+                worker_loop.close()
         pulumi.runtime.set_all_config({}, [])
     return run
 
@@ -230,10 +253,32 @@ class StackFile:
     """Keys holding a value that was encrypted in the file."""
 
 
+class StackFileError(ValueError):
+    """A stack file that cannot be read as one; the message says why, in one line."""
+
+
 def read_stack_file(path: Path, *, encrypted_value: str | None = None) -> StackFile:
     """Reads a stack file. An encrypted value (``secure:``) cannot be decrypted offline: it raises,
     unless ``encrypted_value`` is given to stand in for it (its key then counts as secret)."""
-    document = yaml.safe_load(path.read_text()) or {}
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except OSError as error:
+        raise StackFileError(f"cannot read {path}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise StackFileError(f"{path} is not text (a stack file is UTF-8 YAML)") from None
+    except yaml.reader.ReaderError as error:
+        raise StackFileError(
+            f"{path} holds a character YAML does not allow (#x{error.character:04x}) at position {error.position}"
+        ) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or type(error).__name__
+        raise StackFileError(f"{path} is not valid YAML{where}: {problem}") from None
+    if not isinstance(document, dict):
+        raise StackFileError(f"{path} is not a stack file: expected a mapping with a config key, got {_kind(document)}")
+    if not isinstance(document.get("config") or {}, dict):
+        raise StackFileError(f"{path}: config must map keys to values, got {_kind(document['config'])}")
     config: dict[str, str] = {}
     secret_keys = set()
     for key, value in (document.get("config") or {}).items():
@@ -245,6 +290,12 @@ def read_stack_file(path: Path, *, encrypted_value: str | None = None) -> StackF
             secret_keys.add(full_key)
         config[full_key] = config_text(key, value)
     return StackFile(path.name.removeprefix("Pulumi.").removesuffix(".yaml"), config, frozenset(secret_keys))
+
+
+def _kind(value: Any) -> str:
+    return {list: "a list", str: "a bare text", int: "a number", float: "a number", bool: "true or false"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def stack_file_config(path: Path) -> dict[str, str]:

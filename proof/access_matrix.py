@@ -10,7 +10,7 @@ document, at a given time, with the instance tagged as the config tags it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from components.arns import assumed_role_arn, iam_role_arn, instance_arn, ssm_document_arn
@@ -25,6 +25,9 @@ from proof.iam_engine import Request, evaluate
 
 STAND_IN_EXTERNAL_ID = "access-report-stand-in"
 STAND_IN_ACCOUNT = "000000000000"
+DEPLOYED = datetime(1970, 1, 1, tzinfo=UTC)
+"""When the report takes the stack to have been deployed: before any expiry, which a deployment requires
+to be still to come. The decisions are made at the report's own time, against the expiries themselves."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ def access_matrix(stack_file_path: Path, at: datetime) -> list[Cell]:
         config = parse_stack_config(
             {k.removeprefix(prefix): v for k, v in stack_file.config.items() if k.startswith(prefix)},
             {k.removeprefix(prefix) for k in stack_file.secret_keys},
+            now=DEPLOYED,
         )
     except ConfigError as error:
         raise ReportError(str(error)) from None
@@ -70,6 +74,7 @@ def access_matrix(stack_file_path: Path, at: datetime) -> list[Cell]:
         stack=stack_file.stack,
         mocks=_stand_ins(config, region=stack_file.config.get("aws:region", "us-east-1")),
         secret_keys=stack_file.secret_keys,
+        now=DEPLOYED,
     )
     if run.error is not None:
         raise ReportError(str(run.error))

@@ -78,7 +78,10 @@ def evaluate(simulations: Sequence[Simulation]) -> list[Decision]:
         check=False,
     )
     if completed.returncode != 0:
-        raise EngineError(f"the IAM engine failed (run npm ci at the project root?): {completed.stderr.strip()}")
+        if "@cloud-copilot/iam-simulate" in completed.stderr and "Cannot find" in completed.stderr:
+            raise EngineError("the IAM engine is not installed: run npm ci at the project root")
+        first_line = next((line for line in completed.stderr.splitlines() if line.strip()), "no message")
+        raise EngineError(f"the IAM engine failed: {first_line.strip()}")
     decisions = []
     for simulation, result in zip(simulations, json.loads(completed.stdout), strict=True):
         if "error" in result:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,8 +14,12 @@ import yaml
 
 import components.session_access
 from components.iam_documents import iam_time
+from proof import iam_engine
 from proof.access_report import main
 from tests.conftest import THEIR_STACK_FILE, YOURS_STACK_FILE
+
+ACCESS_REPORT = Path(sys.executable).parent / "access-report"
+"""The command as a person runs it."""
 
 
 def report(*args: str) -> tuple[int, str, str]:
@@ -149,3 +156,74 @@ def test_a_bad_config_value_is_reported_as_the_program_would(tmp_path):
     status, _, stderr = report(variant(tmp_path, tagKey="aws:owner"))
     assert status == 2
     assert stderr.startswith("access-report: third-party-ec2-access:tagKey: ")
+
+
+# -- bad inputs: exit 2 and one line, never a traceback (exit 1 means a decision differs) ----------------
+
+BAD_STACK_FILES = {
+    "malformed YAML": (b"config:\n  a: [unclosed\n", "is not valid YAML at line 3, column 1"),
+    "a NUL byte": (b'config:\n  x: "a\0b"\n', "holds a character YAML does not allow (#x0000)"),
+    "a bare scalar": (b"just some words\n", "is not a stack file: expected a mapping with a config key, got a bare"),
+    "config as a list": (b"config: [1, 2]\n", "config must map keys to values, got a list"),
+    "not UTF-8": (b"config:\n  x: \xff\xfe\n", "is not text"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_STACK_FILES))
+def test_a_bad_stack_file_is_one_line_and_exit_2(tmp_path, case):
+    content, message = BAD_STACK_FILES[case]
+    path = tmp_path / "Pulumi.yours.yaml"
+    path.write_bytes(content)
+    result = subprocess.run([ACCESS_REPORT, path], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"access-report: {path}")
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_missing_file_is_one_line_and_exit_2(tmp_path):
+    result = subprocess.run([ACCESS_REPORT, tmp_path / "nope.yaml"], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stderr) == (
+        2,
+        f"access-report: cannot read {tmp_path / 'nope.yaml'}: No such file or directory\n",
+    )
+
+
+def test_a_missing_engine_is_one_line_and_exit_2(tmp_path, monkeypatch):
+    # The engine's script, somewhere npm ci never ran: Node finds no @cloud-copilot/iam-simulate.
+    alone = tmp_path / "iam_simulate.mjs"
+    alone.write_text(iam_engine.ENGINE_SCRIPT.read_text())
+    monkeypatch.setattr(iam_engine, "ENGINE_SCRIPT", alone)
+    assert report(YOURS_STACK_FILE) == (
+        2,
+        "",
+        "access-report: the IAM engine is not installed: run npm ci at the project root\n",
+    )
+
+
+def test_a_report_leaves_no_event_loop_open_behind_it(monkeypatch):
+    # An open loop left to the garbage collector may print "Exception ignored ... Invalid file descriptor"
+    # after the report, when the interpreter exits.
+    created = []
+    original = asyncio.BaseEventLoop.__init__
+
+    def recording(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        created.append(self)
+
+    monkeypatch.setattr(asyncio.BaseEventLoop, "__init__", recording)
+    assert report(YOURS_STACK_FILE)[0] == 0
+    assert created
+    assert [loop for loop in created if not loop.is_closed()] == []
+
+
+def test_at_judges_an_expiry_already_past_at_that_time(tmp_path):
+    parties = yaml.safe_load(YOURS_STACK_FILE.read_text())["config"]["third-party-ec2-access:thirdParties"]
+    parties[0]["expires"] = "2026-01-31T00:00:00Z"
+    path = variant(tmp_path, thirdParties=parties)
+    status, before, stderr = report(path, "--at", "2026-01-30T00:00:00Z")
+    assert (status, stderr) == (0, "")
+    assert table(before)[("Third_Party_A", "instance-a")][:3] == ["allowed", "third-party-a", "2026-01-31T00:00:00Z"]
+    status, after, stderr = report(path, "--at", "2026-02-01T00:00:00Z")
+    assert (status, stderr) == (0, "")
+    assert table(after)[("Third_Party_A", "instance-a")][0] == "denied"
