@@ -14,6 +14,7 @@ from components.contract import log_group_name, session_document_name
 from components.fleet import FleetInstance, InstanceFleet, InstanceFleetArgs, NewInstance
 from components.network import PrivateSsmNetwork, PrivateSsmNetworkArgs, PrivateSubnet
 from components.remote_access import RemoteAccessIdentity, RemoteAccessIdentityArgs
+from components.remote_access_policies import users_path
 from components.session_access import InstanceRole, ThirdPartySessionAccess, ThirdPartySessionAccessArgs
 from components.session_sweeper import PartySessions, SessionSweeper, SessionSweeperArgs
 from components.their_outputs import session_party
@@ -30,6 +31,8 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
             your_role_arn=your_role_arn,
             require_mfa=config.require_mfa,
             access_key_serial=config.access_key_serial,
+            users_path=users_path(pulumi.get_stack()),
+            account=account,
         ),
     )
     return {

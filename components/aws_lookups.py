@@ -13,7 +13,7 @@ import pulumi_aws as aws
 
 from components.arns import AwsAccount
 from components.config import ConfigError, YoursStackConfig
-from components.config.yours import SUBNET_CIDRS_KEY
+from components.config.yours import SUBNET_CIDRS_KEY, ExplicitTrust, ThirdPartyConfig
 
 AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{architecture}"
 """The public SSM parameter that always names the current Amazon Linux 2023 image."""
@@ -25,6 +25,15 @@ def current_account() -> AwsAccount:
         account_id=aws.get_caller_identity().account_id,
         region=aws.get_region().region,
     )
+
+
+def check_trusted_role_partition(party: ThirdPartyConfig, partition: str) -> None:
+    """A role of another partition can never assume into this one: say so rather than deploy a dead trust."""
+    if isinstance(party.trust, ExplicitTrust) and not party.trust.role_arn.startswith(f"arn:{partition}:"):
+        raise ConfigError(
+            f"{party.config_key}.roleArn",
+            f"expected a role in this stack's partition ({partition}), got {party.trust.role_arn}",
+        )
 
 
 def service_principal(service: str) -> str:
@@ -100,8 +109,11 @@ class YoursLookups:
 
 def yours_lookups(config: YoursStackConfig) -> YoursLookups:
     new_instance_types = {i.instance_type for i in config.new_instances}
+    account = current_account()
+    for party in config.third_parties:
+        check_trusted_role_partition(party, account.partition)
     return YoursLookups(
-        account=current_account(),
+        account=account,
         availability_zones=availability_zones(len(config.network.subnet_cidrs), key=SUBNET_CIDRS_KEY),
         interface_endpoint_services={
             service: endpoint_service_name(service, endpoint_type="Interface")

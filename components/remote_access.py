@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.arns import AwsAccount
 from components.contract import LOCAL_ROLE_NAME, PROJECT, REMOTE_ACCESS_GROUP_NAME
 from components.remote_access_policies import (
     local_role_permissions_policy,
@@ -30,6 +31,10 @@ class RemoteAccessIdentityArgs:
     """Whether assuming the local role needs an MFA-authenticated session."""
     access_key_serial: int
     """Changing it replaces every user's access key; the new key is created before the old one is deleted."""
+    users_path: str
+    """The IAM path of the users: the local role trusts the users under it."""
+    account: AwsAccount
+    """Where the users and the role live."""
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ class RemoteAccessIdentity(pulumi.ComponentResource):
 
         iam_users = {
             # force_destroy: removing a user from config must also remove the MFA device the admin gave it.
-            user: aws.iam.User(f"{name}-{user}", name=user, force_destroy=True, opts=child)
+            user: aws.iam.User(f"{name}-{user}", name=user, path=args.users_path, force_destroy=True, opts=child)
             for user in args.users
         }
 
@@ -74,7 +79,9 @@ class RemoteAccessIdentity(pulumi.ComponentResource):
             name=LOCAL_ROLE_NAME,
             description="Assumed by the remote-access users, each as itself; may assume only your session role.",
             assume_role_policy=pulumi.Output.json_dumps(
-                local_role_trust_policy([u.arn for u in iam_users.values()], require_mfa=args.require_mfa)
+                local_role_trust_policy(
+                    args.account.partition, args.account.account_id, args.users_path, require_mfa=args.require_mfa
+                )
             ),
             opts=child,
         )

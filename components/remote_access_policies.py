@@ -8,11 +8,12 @@ Guide, "Permissions required to set source identity").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import pulumi
 
+from components.arns import account_root_arn, arn
+from components.contract import PROJECT
 from components.iam_documents import ASSUME_ROLE_WITH_SOURCE_IDENTITY, policy_document, statement
 
 OWN_USER_NAME_AS_SOURCE_IDENTITY = {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
@@ -36,15 +37,26 @@ def remote_access_group_policy(local_role_arn: pulumi.Input[str]) -> dict[str, A
     )
 
 
-def local_role_trust_policy(user_arns: Sequence[pulumi.Input[str]], *, require_mfa: bool) -> dict[str, Any]:
-    """``3P_IAM_Assume_Role`` trusts only the listed users, each naming itself, with MFA when required.
+def users_path(stack: str) -> str:
+    """The IAM path of this stack's users: the local role trusts the users under it, whatever their number."""
+    return f"/{PROJECT}/{stack}/"
+
+
+def local_role_trust_policy(partition: str, account_id: str, path: str, *, require_mfa: bool) -> dict[str, Any]:
+    """``3P_IAM_Assume_Role`` trusts only the users under ``path`` (the stack's own users, each also in
+    ``GroupRemoteAccess``), each naming itself, with MFA when required.
+
+    The trust names the path, not each user: it stays the same size whatever the number of users (IAM's
+    default quota for a trust policy is 2,048 characters, about 35 user ARNs). The account as principal
+    leaves the decision to the condition on ``aws:PrincipalArn`` and to the users' own permissions.
 
     ``sts:RoleSessionName`` is a condition key of ``sts:AssumeRole`` (Service Authorization Reference), so
     it gates that action; ``sts:SetSourceIdentity`` gets a statement of its own with the same checks
     otherwise, as the session role's trust does for the ExternalId.
     """
     mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}} if require_mfa else {}
-    principal = {"AWS": list(user_arns)}
+    principal = {"AWS": account_root_arn(partition, account_id)}
+    users_of_this_stack = {"ArnLike": {"aws:PrincipalArn": arn(partition, "iam", "", account_id, f"user{path}*")}}
     own_name = OWN_USER_NAME_AS_SOURCE_IDENTITY["StringEquals"]
     return policy_document(
         statement(
@@ -52,14 +64,14 @@ def local_role_trust_policy(user_arns: Sequence[pulumi.Input[str]], *, require_m
             "Allow",
             "sts:AssumeRole",
             principal=principal,
-            condition={"StringEquals": {**own_name, **OWN_USER_NAME_AS_SESSION_NAME}, **mfa},
+            condition={"StringEquals": {**own_name, **OWN_USER_NAME_AS_SESSION_NAME}, **users_of_this_stack, **mfa},
         ),
         statement(
             "ListedUsersSetTheirOwnSourceIdentity",
             "Allow",
             "sts:SetSourceIdentity",
             principal=principal,
-            condition={**OWN_USER_NAME_AS_SOURCE_IDENTITY, **mfa},
+            condition={**OWN_USER_NAME_AS_SOURCE_IDENTITY, **users_of_this_stack, **mfa},
         ),
     )
 

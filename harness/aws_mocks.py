@@ -159,7 +159,9 @@ class AwsMocks(pulumi.runtime.Mocks):
         return {
             "pulumi:pulumi:StackReference": self._stack_reference,
             "random:index/randomPassword:RandomPassword": _random_password,
-            "aws:iam/user:User": lambda p: p.named_arn("iam", "user/{name}", unique_id="AIDA"),
+            "aws:iam/user:User": lambda p: p.named_arn(
+                "iam", "user" + (p.inputs.get("path") or "/") + "{name}", unique_id="AIDA"
+            ),
             "aws:iam/group:Group": lambda p: p.named_arn("iam", "group/{name}", unique_id="AGPA"),
             "aws:iam/role:Role": lambda p: p.named_arn("iam", "role/{name}", unique_id="AROA"),
             "aws:iam/accessKey:AccessKey": _access_key,

@@ -154,8 +154,8 @@ def validate_no_ssm_managed_instance_core(args: ResourceValidationArgs, report_v
 def validate_cross_account_trust(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
     """A role another account's role (or the account itself) may assume must require an ExternalId.
 
-    Trust in IAM users is the their account's own sign-in and is left alone; so are services, and
-    the accounts listed in ``ownAccountIds``.
+    Trust in IAM users is the their account's own sign-in and is left alone (named, or narrowed to users by
+    ``aws:PrincipalArn``); so are services, and the accounts listed in ``ownAccountIds``.
     """
     if args.resource_type != ROLE:
         return
@@ -166,7 +166,12 @@ def validate_cross_account_trust(args: ResourceValidationArgs, report_violation:
         principals = (
             _as_list((statement.get("Principal") or {}).get("AWS")) if statement.get("Principal") != "*" else ["*"]
         )
-        chaining = [p for p in principals if ":user/" not in p and _account_of(p) not in own_accounts]
+        users_only = _principal_arns_of_users_only(statement.get("Condition") or {})
+        chaining = [
+            p
+            for p in principals
+            if ":user/" not in p and _account_of(p) not in own_accounts and _account_of(p) not in users_only
+        ]
         if chaining and "sts:ExternalId" not in json.dumps(statement.get("Condition", {})):
             report_violation(f"the role trusts {', '.join(chaining)} without requiring an ExternalId (sts:ExternalId)")
 
@@ -247,6 +252,19 @@ def _as_list(value: Any) -> list[Any]:
 def _covers(actions: Any, action: str) -> bool:
     service = action.split(":")[0]
     return any(a in (action, "*", f"{service}:*") for a in _as_list(actions))
+
+
+def _principal_arns_of_users_only(condition: Mapping[str, Any]) -> set[str]:
+    """The accounts a condition on ``aws:PrincipalArn`` narrows to IAM users of theirs (the their stack trusts
+    its users by path, through its own account as principal); empty when it narrows to anything else."""
+    patterns = [
+        pattern
+        for operator in ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
+        for pattern in _as_list((condition.get(operator) or {}).get("aws:PrincipalArn"))
+    ]
+    if not patterns or not all(":user/" in pattern for pattern in patterns):
+        return set()
+    return {_account_of(pattern) for pattern in patterns}
 
 
 def _account_of(principal: str) -> str:

@@ -134,6 +134,8 @@ class Names:
         return assumed_role_arn("aws", YOUR_ACCOUNT, self.w.fleet_role_name, "i-0123456789abcdef0")
 
     eve = assumed_role_arn("aws", OUTSIDER, "Exfiltrate", "eve")
+    mallory = arn("aws", "iam", "", THEIR_A, "user/mallory")
+    """A user of their account who is not one of the stack's users (not under its path)."""
     alice_userid = "AROAPARTYASESSIONROLE:alice"
 
     # -- resources -----------------------------------------------------------------------------------
@@ -164,6 +166,7 @@ class Names:
     @property
     def hop_1(self) -> dict[str, str]:
         return {
+            "aws:PrincipalArn": self.alice,
             "aws:username": "alice",
             "sts:SourceIdentity": "alice",
             "sts:RoleSessionName": "alice",
@@ -276,7 +279,11 @@ def their_account(n: Names) -> list[Case]:
         ),
         Case(
             "bob, a listed user of her party, names his session alice",
-            assume(n.bob, n.local_role_a, {**n.hop_1, "aws:username": "bob", "sts:SourceIdentity": "bob"}),
+            assume(
+                n.bob,
+                n.local_role_a,
+                {**n.hop_1, "aws:PrincipalArn": n.bob, "aws:username": "bob", "sts:SourceIdentity": "bob"},
+            ),
             "ImplicitlyDenied",
             "the session name must be the caller's own user name, so bob never holds a session called alice",
             SESSION_NAME,
@@ -291,12 +298,18 @@ def their_account(n: Names) -> list[Case]:
         Case(
             "another user of their account, administrator, into the local role",
             assume(
-                arn("aws", "iam", "", THEIR_A, "user/mallory"),
+                n.mallory,
                 n.local_role_a,
-                {**n.hop_1, "aws:username": "mallory", "sts:SourceIdentity": "mallory"},
+                {
+                    **n.hop_1,
+                    "aws:PrincipalArn": n.mallory,
+                    "aws:username": "mallory",
+                    "sts:SourceIdentity": "mallory",
+                    "sts:RoleSessionName": "mallory",
+                },
             ),
             "ImplicitlyDenied",
-            "the trust names only the listed users: administrator rights in their account do not suffice",
+            "the trust names only the stack's users (their path): administrator rights there do not suffice",
             TRUST,
             also=(ADMIN,),
         ),

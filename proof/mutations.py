@@ -80,6 +80,7 @@ def mutations(tag_key: str) -> dict[str, Mutation]:
         "deny on chaining, commands and listings": without_statement("DenyChainingCommandsAndListings"),
         "deny on any other session document": without_statement("DenySessionsThroughAnyOtherDocument"),
         "session name bound to the person": without_condition_key("sts:RoleSessionName"),
+        "the local role trusts the stack's users only": without_condition_key("aws:PrincipalArn"),
         "data channels of own sessions only": widened_statement("OpenDataChannelsOfOwnSessionsOnly"),
         "instance credentials only through their VPC": without_statement("DenyInstanceCredentialsOutsideTheirVpc"),
         "instance credentials only from their instance": without_statement("DenyInstanceCredentialsFromAnotherAddress"),

@@ -20,6 +20,7 @@ from components.remote_access_policies import (
     local_role_permissions_policy,
     local_role_trust_policy,
     remote_access_group_policy,
+    users_path,
 )
 from components.session_policies import session_role_trust_policy
 
@@ -60,7 +61,7 @@ def create_chain_accounts(endpoint_url: str | None = None, *, external_id: str =
     your_role_arn = iam_role_arn("aws", YOUR_ACCOUNT, YOUR_ROLE_NAME)
 
     their_iam = admin_session(THEIR_ACCOUNT, endpoint_url).client("iam", endpoint_url=endpoint_url)
-    alice = their_iam.create_user(UserName="alice")["User"]
+    their_iam.create_user(UserName="alice", Path=users_path("their"))
     key = their_iam.create_access_key(UserName="alice")["AccessKey"]
     their_iam.create_group(GroupName=REMOTE_ACCESS_GROUP_NAME)
     their_iam.add_user_to_group(GroupName=REMOTE_ACCESS_GROUP_NAME, UserName="alice")
@@ -71,7 +72,9 @@ def create_chain_accounts(endpoint_url: str | None = None, *, external_id: str =
     )
     their_iam.create_role(
         RoleName=LOCAL_ROLE_NAME,
-        AssumeRolePolicyDocument=json.dumps(local_role_trust_policy([alice["Arn"]], require_mfa=False)),
+        AssumeRolePolicyDocument=json.dumps(
+            local_role_trust_policy("aws", THEIR_ACCOUNT, users_path("their"), require_mfa=False)
+        ),
     )
     their_iam.put_role_policy(
         RoleName=LOCAL_ROLE_NAME,

@@ -49,3 +49,27 @@ def test_missing_or_unknown_account_stops_before_any_resource(account):
     if account is not None:
         config["third-party-ec2-access:account"] = account
     assert_stopped_cleanly(run_program(config, stack="their"), "account", '"their"')
+
+
+def test_a_role_of_another_partition_stops_before_any_resource():
+    from tests.conftest import YOURS_STACK_FILE, yours_mocks
+
+    party = {
+        "name": "Third_Party_C",
+        "roleArn": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role",
+        "externalId": "partyC-external-id-0042",
+        "runAsUser": "third-party-c",
+    }
+    run = run_stack_file(
+        YOURS_STACK_FILE,
+        mocks=yours_mocks(partition="aws-cn", region="cn-north-1"),
+        secret_keys=("thirdParties",),
+        thirdParties=[party],
+        instances=[{"name": "c1", "grantedTo": "Third_Party_C"}],
+    )
+    assert run.error is not None
+    assert str(run.error) == (
+        "third-party-ec2-access:thirdParties[0].roleArn: expected a role in this stack's partition (aws-cn), "
+        "got arn:aws:iam::444455556666:role/3P_IAM_Assume_Role"
+    )
+    assert run.resources == []

@@ -55,7 +55,7 @@ def test_defaults_follow_the_seed():
     assert config.network.vpc_cidr == ipaddress.IPv4Network("10.24.34.0/23")
     assert config.network.subnet_cidrs == (ipaddress.IPv4Network("10.24.34.0/24"),)  # one subnet
     assert config.network.interface_endpoints == ("ssm", "ssmmessages", "ec2messages", "logs", "kms")
-    assert config.network.flow_log_retention_days == 90
+    assert config.network.flow_log_retention_days == 365  # a year, as Security Hub's CloudWatch.16 expects
     assert (config.session.idle_timeout_minutes, config.session.max_duration_minutes) == (20, 60)
     assert config.session.log_retention_days == 365
     assert config.instances[0] == NewInstanceConfig("instance-a", "Third_Party_A", "t4g.micro", 0)
@@ -250,6 +250,10 @@ BAD_INPUTS = [
     # the tag key
     (yours(tagKey="aws:owner"), "tagKey", "not starting with aws:"),
     (yours(tagKey="x" * 129), "tagKey", "1-128"),
+    (yours(tagKey=""), "tagKey", 'got ""'),
+    # a private network takes private addresses only
+    (yours(network={"vpcCidr": "8.8.0.0/23", "subnetCidrs": ["8.8.0.0/24"]}), "network.vpcCidr", "a public one"),
+    (yours(network={"subnetCidrs": ["8.8.0.0/24"]}), "network.subnetCidrs[0]", "a public one"),
 ]
 
 

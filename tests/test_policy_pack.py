@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 
 import pytest
+import yaml
 from pulumi_policy import (
     PolicyCustomTimeouts,
     PolicyResource,
@@ -20,8 +21,9 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from components.contract import DEFAULT_TAG_KEY
 from harness.aws_mocks import AwsMocks
-from harness.program_run import ProgramRun
+from harness.program_run import PROJECT_DIR, ProgramRun
 from policy_pack.security_bar import POLICIES
 from tests.conftest import run_their
 
@@ -200,3 +202,39 @@ def test_breaking_exactly_one_rule_draws_exactly_its_violation(stacks, break_rul
     found = violations(resources)
     assert {name for name, _ in found} == {policy}, found
     assert any(message in text for _, text in found), found
+
+
+# -- the pack in CI: each stack's contract values, the same as its stack file ----------------------------
+
+WORKFLOW = PROJECT_DIR / ".github" / "workflows" / "pull-request.yml"
+
+
+def test_ci_gives_the_pack_each_stacks_own_config_and_it_matches_the_stack_file():
+    jobs = yaml.safe_load(WORKFLOW.read_text())["jobs"]
+    pack_steps = [
+        (job, step) for job in jobs.values() for step in job["steps"] if (step.get("with") or {}).get("policyPacks")
+    ]
+    assert len(pack_steps) == 2  # preview and update
+    for job, step in pack_steps:
+        assert step["with"]["policyPackConfigs"] == "policy_pack/config/${{ matrix.stack }}.json"
+        stacks = job["strategy"]["matrix"].get("stack") or [
+            entry["stack"] for entry in job["strategy"]["matrix"]["include"]
+        ]
+        for stack in stacks:
+            pack_config = json.loads((PROJECT_DIR / "policy_pack" / "config" / f"{stack}.json").read_text())
+            stack_config = yaml.safe_load((PROJECT_DIR / f"Pulumi.{stack}.yaml").read_text())["config"]
+            if stack_config["third-party-ec2-access:account"] == "yours":
+                tag_key = stack_config.get("third-party-ec2-access:tagKey", DEFAULT_TAG_KEY)
+                assert pack_config == {"instances-are-hardened": {"tagKey": tag_key}}
+
+
+def test_the_pack_checks_the_tag_key_its_config_names(stacks):
+    resources = copy.deepcopy(stacks)
+    for instance in [r for r in resources if r.resource_type == "aws:ec2/instance:Instance"]:
+        instance.props["tags"] = {"VendorAccess": instance.props["tags"]["ExternalAccessGrantedTo"]}
+    hardened = next(p for p in POLICIES if p.name == "instances-are-hardened")
+    found = []
+    for r in resources:
+        args = ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, r.opts, None, {"tagKey": "VendorAccess"})
+        hardened.validate(args, lambda message, urn=None: found.append(message))
+    assert found == []

@@ -1,5 +1,7 @@
 """The their-account policy builders, called with plain strings (no Pulumi)."""
 
+import json
+
 from components.remote_access_policies import (
     local_role_permissions_policy,
     local_role_trust_policy,
@@ -26,26 +28,36 @@ def test_group_may_only_assume_the_local_role_naming_itself():
     assert statement["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
 
 
-def test_local_role_trusts_the_listed_users_as_themselves_under_their_own_session_name():
-    assume, carry = local_role_trust_policy([ALICE, BOB], require_mfa=False)["Statement"]
-    assert (assume["Principal"], assume["Action"]) == ({"AWS": [ALICE, BOB]}, "sts:AssumeRole")
+PATH = "/third-party-ec2-access/their/"
+USERS = {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::222233334444:user/third-party-ec2-access/their/*"}}
+
+
+def test_local_role_trusts_the_stacks_users_as_themselves_under_their_own_session_name():
+    assume, carry = local_role_trust_policy("aws", "222233334444", PATH, require_mfa=False)["Statement"]
+    assert (assume["Principal"], assume["Action"]) == ({"AWS": "arn:aws:iam::222233334444:root"}, "sts:AssumeRole")
     assert assume["Condition"] == {
-        "StringEquals": {"sts:SourceIdentity": "${aws:username}", "sts:RoleSessionName": "${aws:username}"}
+        "StringEquals": {"sts:SourceIdentity": "${aws:username}", "sts:RoleSessionName": "${aws:username}"},
+        **USERS,
     }
     # sts:RoleSessionName is a condition key of sts:AssumeRole only: SetSourceIdentity stands apart.
-    assert (carry["Principal"], carry["Action"]) == ({"AWS": [ALICE, BOB]}, "sts:SetSourceIdentity")
-    assert carry["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
+    assert (carry["Principal"], carry["Action"]) == ({"AWS": "arn:aws:iam::222233334444:root"}, "sts:SetSourceIdentity")
+    assert carry["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}, **USERS}
+
+
+def test_the_trust_is_the_same_size_whatever_the_number_of_users():
+    # It names the users' path, never a user: 1 user or 1,000, IAM's 2,048-character quota holds.
+    assert "user/alice" not in json.dumps(local_role_trust_policy("aws", "222233334444", PATH, require_mfa=True))
 
 
 def test_local_role_requires_mfa_when_asked():
-    for statement in local_role_trust_policy([ALICE], require_mfa=True)["Statement"]:
+    for statement in local_role_trust_policy("aws", "222233334444", PATH, require_mfa=True)["Statement"]:
         assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
         assert statement["Condition"]["StringEquals"]["sts:SourceIdentity"] == "${aws:username}"
 
 
 def test_mfa_condition_does_not_leak_between_calls():
-    local_role_trust_policy([ALICE], require_mfa=True)
-    for statement in local_role_trust_policy([ALICE], require_mfa=False)["Statement"]:
+    local_role_trust_policy("aws", "222233334444", PATH, require_mfa=True)
+    for statement in local_role_trust_policy("aws", "222233334444", PATH, require_mfa=False)["Statement"]:
         assert "Bool" not in statement["Condition"]
 
 

@@ -100,23 +100,27 @@ def test_the_group_may_only_assume_the_local_role_as_oneself(their_run):
     assert statement["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
 
 
-def test_local_role_trusts_only_the_listed_users_as_themselves(their_run):
+def test_local_role_trusts_only_the_stacks_users_as_themselves(their_run):
     assume, carry = statements(local_role(their_run), "assumeRolePolicy")
-    alice = their_run.one(USER).outputs["arn"]
+    alice = their_run.one(USER)
+    account = AwsMocks().account_id
+    # The users live under the stack's own path, and the trust names the path: constant in size.
+    assert alice.inputs["path"] == "/third-party-ec2-access/their/"
+    assert alice.outputs["arn"] == f"arn:aws:iam::{account}:user/third-party-ec2-access/their/alice"
+    users = {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{account}:user/third-party-ec2-access/their/*"}}
     assert [(s["Effect"], s["Principal"], s["Action"]) for s in (assume, carry)] == [
-        ("Allow", {"AWS": [alice]}, "sts:AssumeRole"),
-        ("Allow", {"AWS": [alice]}, "sts:SetSourceIdentity"),
+        ("Allow", {"AWS": f"arn:aws:iam::{account}:root"}, "sts:AssumeRole"),
+        ("Allow", {"AWS": f"arn:aws:iam::{account}:root"}, "sts:SetSourceIdentity"),
     ]
     assert assume["Condition"] == {
-        "StringEquals": {"sts:SourceIdentity": "${aws:username}", "sts:RoleSessionName": "${aws:username}"}
+        "StringEquals": {"sts:SourceIdentity": "${aws:username}", "sts:RoleSessionName": "${aws:username}"},
+        **users,
     }
-    assert carry["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
+    assert carry["Condition"] == {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}, **users}
 
 
 def test_local_role_requires_mfa_when_required(two_users_with_mfa):
     for statement in statements(local_role(two_users_with_mfa), "assumeRolePolicy"):
-        users = sorted(u.outputs["arn"] for u in two_users_with_mfa.of_type(USER))
-        assert sorted(statement["Principal"]["AWS"]) == users
         assert statement["Condition"]["Bool"] == {"aws:MultiFactorAuthPresent": "true"}
 
 
@@ -186,7 +190,8 @@ def test_arns_use_the_partition_the_provider_reports(partition):
         == f"arn:{partition}:iam::111122223333:role/SSMStartSession_IAM_Role_ThirdPartyA"
     )
     for statement in statements(local_role(run), "assumeRolePolicy"):
-        assert all(arn.startswith(f"arn:{partition}:") for arn in statement["Principal"]["AWS"])
+        assert statement["Principal"]["AWS"].startswith(f"arn:{partition}:")
+        assert statement["Condition"]["ArnLike"]["aws:PrincipalArn"].startswith(f"arn:{partition}:")
     everything = json.dumps([r.inputs for r in run.resources] + [run.stack_outputs])
     assert "arn:aws:" not in everything
 

@@ -194,7 +194,7 @@ def test_flow_logs_go_to_an_encrypted_retained_log_group(run):
     assert flow_log.inputs["trafficType"] == "ALL"
     assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"
     (log_group,) = [g for g in run.of_type(LOG_GROUP) if g.outputs["arn"] == flow_log.inputs["logDestination"]]
-    assert log_group.inputs["retentionInDays"] == 90
+    assert log_group.inputs["retentionInDays"] == 365
     (key,) = [k for k in run.of_type(KMS_KEY) if k.outputs["arn"] == log_group.inputs["kmsKeyId"]]
     assert key.inputs["enableKeyRotation"] is True
     logs_statement = next(

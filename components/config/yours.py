@@ -36,7 +36,8 @@ CLOUDWATCH_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 )  # fmt: skip
 DEFAULT_SESSION_LOG_RETENTION_DAYS = 365
-DEFAULT_FLOW_LOG_RETENTION_DAYS = 90
+DEFAULT_FLOW_LOG_RETENTION_DAYS = 365
+"""A year, as Security Hub's CloudWatch.16 expects of log groups by default."""
 
 IDLE_TIMEOUT_MINUTES = (1, 60)
 """The session document schema's range for idleSessionTimeout."""
@@ -45,6 +46,10 @@ MAX_DURATION_MINUTES = (1, 1440)
 DEFAULT_IDLE_TIMEOUT_MINUTES = 20
 DEFAULT_MAX_DURATION_MINUTES = 60
 
+PRIVATE_BLOCKS = tuple(
+    ipaddress.IPv4Network(block) for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+"""RFC 1918's private ranges, and the shared address space of RFC 6598, both of which AWS accepts for VPCs."""
 VPC_PREFIX_LENGTHS = (16, 28)
 """AWS accepts VPC and subnet IPv4 blocks from /16 to /28."""
 RESERVED_ADDRESSES_PER_SUBNET = 5
@@ -202,7 +207,9 @@ def parse_yours_config(values: RawValues, *, third_parties_secret: bool, now: da
 
 
 def _tag_key(values: RawValues) -> str:
-    tag_key = values.text("tagKey") or DEFAULT_TAG_KEY
+    tag_key = values.text("tagKey")
+    if tag_key is None:
+        tag_key = DEFAULT_TAG_KEY
     if not _TAG_KEY.fullmatch(tag_key) or tag_key.lower().startswith("aws:"):
         raise ConfigError(
             "tagKey",
@@ -348,6 +355,12 @@ def _cidr(key: str, text: Any) -> ipaddress.IPv4Network:
         )
     if not shortest <= cidr.prefixlen <= longest:
         raise ConfigError(key, f"expected a block from /{shortest} to /{longest}, as AWS accepts, got {cidr}")
+    # AWS accepts a public block for a VPC, but this network is private by design: a public block would
+    # shadow the real addresses it covers for everything in the VPC.
+    if not any(cidr.subnet_of(private) for private in PRIVATE_BLOCKS):
+        raise ConfigError(
+            key, f"expected a private block, inside {', '.join(map(str, PRIVATE_BLOCKS))}; got {cidr}, a public one"
+        )
     return cidr
 
 
