@@ -126,6 +126,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             max_duration_minutes=config.session.max_duration_minutes,
             account=account,
             logs_service_principal=aws.logs_service_principal,
+            adopt_key_id=config.session.adopt_session_key,
         ),
     )
 
@@ -149,6 +150,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             logs_service_principal=aws.logs_service_principal,
             lambda_service_principal=aws.lambda_service_principal,
             scheduler_service_principal=aws.scheduler_service_principal,
+            adopt_key_id=config.session.adopt_sweeper_key,
         ),
     )
 

@@ -33,6 +33,9 @@ class EncryptedLogGroupArgs:
     """Key policy statements for whoever else may use the key."""
     retain_on_delete: bool = False
     """Keep the log group, and the key without which it cannot be read, when the stack is destroyed."""
+    adopt_key_id: str | None = None
+    """The id of the key a destroyed stack kept: the key and the log group are adopted (imported) as they are,
+    so deploying again does not collide with them."""
 
 
 class EncryptedLogGroup(pulumi.ComponentResource):
@@ -57,7 +60,7 @@ class EncryptedLogGroup(pulumi.ComponentResource):
                     key_users=list(args.key_users),
                 )
             ),
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete),
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete, import_=args.adopt_key_id),
         )
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-log-group",
@@ -66,6 +69,10 @@ class EncryptedLogGroup(pulumi.ComponentResource):
             kms_key_id=self.key.arn,
             # The provider's own flag says the same as retain_on_delete, where a policy pack can see it.
             skip_destroy=args.retain_on_delete,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.retain_on_delete),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                retain_on_delete=args.retain_on_delete,
+                import_=args.log_group_name if args.adopt_key_id else None,
+            ),
         )
         self.register_outputs({"keyArn": self.key.arn, "logGroupName": self.log_group.name})

@@ -67,6 +67,8 @@ class ThirdPartySessionAccessArgs:
     """Where the roles, key and document live."""
     logs_service_principal: str
     """CloudWatch Logs' principal in this region (it encrypts the log group)."""
+    adopt_key_id: str | None = None
+    """The session key a destroyed stack kept, to adopt with its log group."""
 
 
 class ThirdPartySessionAccess(pulumi.ComponentResource):
@@ -114,6 +116,7 @@ class ThirdPartySessionAccess(pulumi.ComponentResource):
                 ),
                 # Audit logs must outlive the stack, and they cannot be read without their key.
                 retain_on_delete=True,
+                adopt_key_id=args.adopt_key_id,
             ),
             opts=child,
         )

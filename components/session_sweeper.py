@@ -52,6 +52,8 @@ class SessionSweeperArgs:
     logs_service_principal: str
     lambda_service_principal: str
     scheduler_service_principal: str
+    adopt_key_id: str | None = None
+    """The key of the log group a destroyed stack kept, to adopt with it."""
 
 
 class SessionSweeper(pulumi.ComponentResource):
@@ -75,6 +77,7 @@ class SessionSweeper(pulumi.ComponentResource):
                 key_description=f"Encrypts the record of ended sessions in {args.log_group_name}",
                 # The record of ended sessions is part of the audit trail.
                 retain_on_delete=True,
+                adopt_key_id=args.adopt_key_id,
             ),
             opts=child,
         )

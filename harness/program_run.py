@@ -62,6 +62,7 @@ class RegisteredResource:
     protect: bool
     delete_before_replace: bool
     ignore_changes: tuple[str, ...]
+    import_id: str
     replacement_trigger: Any
 
     @property
@@ -158,6 +159,7 @@ class _RecordingMonitor(MockMonitor):
             protect=request.protect,
             delete_before_replace=request.deleteBeforeReplace,
             ignore_changes=tuple(request.ignoreChanges),
+            import_id=request.importId,
             replacement_trigger=decode_value(request.replacement_trigger)
             if request.HasField("replacement_trigger")
             else None,

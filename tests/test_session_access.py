@@ -385,3 +385,31 @@ def test_each_party_gets_one_connect_command_per_granted_instance(yours_run):
         "--region eu-west-1 --profile third-party-a"
     }
     assert list(yours_run.stack_outputs["connectCommands"]["Third_Party_B"]) == ["instance-b"]
+
+
+# -- deploying again after a destroy: the kept log groups and keys are adopted ---------------------------
+
+SESSION_KEY_ID, SWEEPER_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-0123456789abcdef0123456789abcdef"
+
+
+def test_a_redeploy_adopts_the_log_groups_and_keys_a_destroy_kept():
+    run = run_yours(session={"adoptSessionKey": SESSION_KEY_ID, "adoptSweeperKey": SWEEPER_KEY_ID})
+    imported = {r.type: [] for r in run.resources}
+    for r in run.resources:
+        if r.import_id:
+            imported[r.type].append(r.import_id)
+    assert sorted(imported["aws:kms/key:Key"]) == sorted([SESSION_KEY_ID, SWEEPER_KEY_ID])
+    assert sorted(imported["aws:cloudwatch/logGroup:LogGroup"]) == [
+        "/third-party-ec2-access/yours/session-sweeper",
+        "/third-party-ec2-access/yours/sessions",
+    ]
+
+
+def test_a_first_deploy_creates_them():
+    run = run_yours()
+    assert [r.name for r in run.resources if r.import_id] == []
+
+
+def test_a_key_to_adopt_must_be_a_key_id():
+    run = run_yours(session={"adoptSessionKey": "arn:aws:kms:eu-west-1:111122223333:key/x"}, expect_error=True)
+    assert str(run.error).startswith("third-party-ec2-access:session.adoptSessionKey: expected a KMS key id")

@@ -69,6 +69,7 @@ _ROLE_ARN = re.compile(
     r"arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/([A-Za-z0-9_+=,.@/-]+/)?[A-Za-z0-9_+=,.@-]{1,64}"
 )
 _EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
+_KMS_KEY_ID = re.compile(r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
 
 
@@ -161,6 +162,10 @@ class SessionConfig:
     idle_timeout_minutes: int
     max_duration_minutes: int
     log_retention_days: int
+    adopt_session_key: str | None = None
+    """The key of a session log group a destroyed stack kept: adopt both rather than collide with them."""
+    adopt_sweeper_key: str | None = None
+    """The same for the session sweeper's log group."""
 
 
 @dataclass(frozen=True)
@@ -471,7 +476,10 @@ def _existing_instance(entry: ObjectValue, granted_to: str) -> ExistingInstanceC
 
 
 def _session(values: RawValues) -> SessionConfig:
-    session = values.object("session", {"idleTimeoutMinutes", "maxDurationMinutes", "logRetentionDays"})
+    session = values.object(
+        "session",
+        {"idleTimeoutMinutes", "maxDurationMinutes", "logRetentionDays", "adoptSessionKey", "adoptSweeperKey"},
+    )
     low, high = IDLE_TIMEOUT_MINUTES
     idle = session.integer("idleTimeoutMinutes", default=DEFAULT_IDLE_TIMEOUT_MINUTES, minimum=low, maximum=high)
     low, high = MAX_DURATION_MINUTES
@@ -480,7 +488,18 @@ def _session(values: RawValues) -> SessionConfig:
         idle_timeout_minutes=idle,
         max_duration_minutes=duration,
         log_retention_days=_retention_days(session, "logRetentionDays", DEFAULT_SESSION_LOG_RETENTION_DAYS),
+        adopt_session_key=_key_id(session, "adoptSessionKey"),
+        adopt_sweeper_key=_key_id(session, "adoptSweeperKey"),
     )
+
+
+def _key_id(entry: ObjectValue, key: str) -> str | None:
+    key_id = entry.text(key)
+    if key_id is not None and not _KMS_KEY_ID.fullmatch(key_id):
+        raise ConfigError(
+            entry.key(key), f"expected a KMS key id such as 1234abcd-12ab-34cd-56ef-1234567890ab, got {shown(key_id)}"
+        )
+    return key_id
 
 
 def _reject_repeats(
