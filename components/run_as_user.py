@@ -19,6 +19,9 @@ SCRIPT = Path(__file__).with_name("run_as_user.sh")
 MACOS_SCRIPT = Path(__file__).with_name("run_as_user_macos.sh")
 """Its macOS sibling: the same convergence with dscl, dseditgroup, pwpolicy and pf."""
 
+COMMON_SCRIPT = Path(__file__).with_name("run_as_user_common.sh")
+"""What both do alike (ending a user's processes and at-jobs), ahead of either."""
+
 
 def run_as_user_script(user: str, expires: datetime | None = None) -> str:
     """Shell commands that converge an instance (Linux or macOS) granted to ``user``'s party until ``expires``.
@@ -33,4 +36,5 @@ def run_as_user_script(user: str, expires: datetime | None = None) -> str:
     """
     settings = f"user='{user}'\nexpires='{iam_time(expires) if expires else ''}'\nrun_as_group='{RUN_AS_GROUP}'\n"
     # One association serves every instance of the party, Linux or macOS: the script picks its branch.
-    return f'{settings}case "$(uname -s)" in\nDarwin)\n{MACOS_SCRIPT.read_text()};;\n*)\n{SCRIPT.read_text()};;\nesac\n'
+    branches = f'case "$(uname -s)" in\nDarwin)\n{MACOS_SCRIPT.read_text()};;\n*)\n{SCRIPT.read_text()};;\nesac\n'
+    return settings + COMMON_SCRIPT.read_text() + branches

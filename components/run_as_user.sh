@@ -11,15 +11,9 @@ set -euo pipefail
 
 lock_out() {
   usermod --lock --expiredate 1 --shell /sbin/nologin "$1" >/dev/null
-  # Killed until none is left: a process may fork while the first ones die.
-  for _ in 1 2 3 4 5; do
-    pkill -KILL -u "$1" 2>/dev/null || break
-    sleep 0.2
-  done
+  end_processes_of "$1"
   rm -f "/var/spool/cron/$1" "/var/spool/cron/crontabs/$1"
-  if command -v atq >/dev/null 2>&1; then
-    atq | awk -v owner="$1" '$NF == owner { print $1 }' | while read -r job; do atrm "$job"; done
-  fi
+  remove_at_jobs_of "$1"
   echo "$1 is locked out"
 }
 

@@ -21,14 +21,9 @@ members_of() {
 lock_out() {
   dscl . -create "/Users/$1" UserShell /usr/bin/false
   pwpolicy -u "$1" disableuser >/dev/null
-  for _ in 1 2 3 4 5; do
-    pkill -KILL -u "$1" 2>/dev/null || break
-    sleep 0.2
-  done
+  end_processes_of "$1"
   rm -f "/usr/lib/cron/tabs/$1"
-  if command -v atq >/dev/null 2>&1; then
-    atq | awk -v owner="$1" '$NF == owner { print $1 }' | while read -r job; do atrm "$job"; done
-  fi
+  remove_at_jobs_of "$1"
   echo "$1 is locked out"
 }
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from components.run_as_user import MACOS_SCRIPT, RUN_AS_GROUP, SCRIPT, run_as_user_script
+from components.run_as_user import COMMON_SCRIPT, MACOS_SCRIPT, RUN_AS_GROUP, SCRIPT, run_as_user_script
 
 USER = "third-party-a"
 
@@ -250,6 +250,7 @@ def test_without_nft_the_user_is_never_made(instance):
 
 def test_the_association_runs_each_platforms_script_whole():
     script = run_as_user_script(USER)
+    assert COMMON_SCRIPT.read_text() + 'case "$(uname -s)" in' in script
     assert f"\n*)\n{SCRIPT.read_text()};;\nesac\n" in script
     assert f"\nDarwin)\n{MACOS_SCRIPT.read_text()};;\n" in script
 
