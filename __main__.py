@@ -10,10 +10,11 @@ from components.arns import iam_role_arn, mfa_device_arn
 from components.aws_lookups import current_account, yours_lookups
 from components.cli_profile import aws_cli_config, start_session_command
 from components.config import TheirStackConfig, YoursStackConfig, load_stack_config
+from components.config.their import CustomerConfig
 from components.contract import log_group_name, session_document_name
 from components.fleet import FleetInstance, InstanceFleet, InstanceFleetArgs, NewInstance
 from components.network import PrivateSsmNetwork, PrivateSsmNetworkArgs, PrivateSubnet
-from components.remote_access import RemoteAccessIdentity, RemoteAccessIdentityArgs
+from components.remote_access import CustomerAccess, RemoteAccessIdentity, RemoteAccessIdentityArgs
 from components.remote_access_policies import users_path
 from components.session_access import InstanceRole, ThirdPartySessionAccess, ThirdPartySessionAccessArgs
 from components.session_sweeper import PartySessions, SessionSweeper, SessionSweeperArgs
@@ -21,42 +22,58 @@ from components.their_outputs import session_party
 
 
 def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
-    """The third party's account: the users, and the local role that chains into your account."""
+    """The third party's account: the users, and per customer the local role that chains into its account."""
     account = current_account()
-    your_role_arn = iam_role_arn(account.partition, config.your_account_id, config.your_role_name)
     identity = RemoteAccessIdentity(
         "remote-access",
         RemoteAccessIdentityArgs(
             users=config.users,
-            your_role_arn=your_role_arn,
+            customers=[
+                CustomerAccess(c.name, iam_role_arn(account.partition, c.your_account_id, c.your_role_name), c.users)
+                for c in config.customers
+            ],
             require_mfa=config.require_mfa,
             access_key_serial=config.access_key_serial,
             users_path=users_path(pulumi.get_stack()),
             account=account,
         ),
     )
-    return {
-        "partyName": config.party_name,
+
+    def customer_outputs(customer: CustomerConfig) -> dict[str, Any]:
+        your_role_arn = iam_role_arn(account.partition, customer.your_account_id, customer.your_role_name)
+        local_role = identity.customers[customer.name].local_role
+        return {
+            "partyName": customer.party_name,
+            "assumeRoleArn": local_role.arn,
+            "yourRoleArn": your_role_arn,
+            "awsCliConfig": local_role.arn.apply(
+                lambda local_role_arn: {
+                    user: aws_cli_config(
+                        party_name=customer.party_name,
+                        user=user,
+                        region=account.region,
+                        local_role_arn=local_role_arn,
+                        your_role_arn=your_role_arn,
+                        mfa_serial=mfa_device_arn(account, user) if config.require_mfa else None,
+                    )
+                    for user in customer.users
+                }
+            ),
+        }
+
+    shared = {
         "accountId": account.account_id,
-        "assumeRoleArn": identity.local_role.arn,
-        "externalId": identity.external_id,
-        "yourRoleArn": your_role_arn,
         "users": {
             user: {"arn": u.arn, "credentialsSecretArn": u.credentials_secret_arn} for user, u in identity.users.items()
         },
-        "awsCliConfig": identity.local_role.arn.apply(
-            lambda local_role_arn: {
-                user: aws_cli_config(
-                    party_name=config.party_name,
-                    user=user,
-                    region=account.region,
-                    local_role_arn=local_role_arn,
-                    your_role_arn=your_role_arn,
-                    mfa_serial=mfa_device_arn(account, user) if config.require_mfa else None,
-                )
-                for user in config.users
-            }
-        ),
+    }
+    if config.customers[0].name is None:  # one customer: the contract as it always was
+        return {**customer_outputs(config.customers[0]), **shared, "externalId": identity.customers[None].external_id}
+    return {
+        **shared,
+        "customers": {c.name: customer_outputs(c) for c in config.customers},
+        # Apart from the rest, so that only the ExternalIds are secret.
+        "externalIds": {c.name: identity.customers[c.name].external_id for c in config.customers},
     }
 
 

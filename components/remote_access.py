@@ -21,20 +21,32 @@ EXTERNAL_ID_LENGTH = 32
 """Letters and digits only, which STS accepts in an ExternalId (2-1224 of ``[\\w+=,.@:/-]``)."""
 
 
+@dataclass(frozen=True)
+class CustomerAccess:
+    """One customer account the users chain into."""
+
+    name: str | None
+    """Its label in IAM names (``3P_IAM_Assume_Role-acme``); None keeps the seed's names (one customer)."""
+    your_role_arn: str
+    """The session role in that account that its local role may assume."""
+    users: Sequence[str]
+    """The users in its group, who may chain into that account."""
+
+
 @dataclass
 class RemoteAccessIdentityArgs:
     users: Sequence[str]
-    """IAM user names to create and put in ``GroupRemoteAccess``."""
-    your_role_arn: str
-    """The session role in your account that the local role may assume."""
+    """IAM user names to create, each under ``users_path``."""
+    customers: Sequence[CustomerAccess]
+    """Each customer gets a group, a local role and an ExternalId of its own."""
     require_mfa: bool
-    """Whether assuming the local role needs an MFA-authenticated session."""
+    """Whether assuming a local role needs an MFA-authenticated session."""
     access_key_serial: int
     """Changing it replaces every user's access key; the new key is created before the old one is deleted."""
     users_path: str
-    """The IAM path of the users: the local role trusts the users under it."""
+    """The IAM path of the users: the local roles trust the users under it (and their groups narrow it)."""
     account: AwsAccount
-    """Where the users and the role live."""
+    """Where the users and the roles live."""
 
 
 @dataclass(frozen=True)
@@ -45,59 +57,34 @@ class RemoteUser:
     """The Secrets Manager secret holding the user's access key as JSON."""
 
 
-class RemoteAccessIdentity(pulumi.ComponentResource):
-    """Group ``GroupRemoteAccess`` with its users, their access keys in Secrets Manager, and the
-    local role ``3P_IAM_Assume_Role`` that may assume only your account's session role."""
-
+@dataclass(frozen=True)
+class CustomerIdentity:
     local_role: aws.iam.Role
     external_id: pulumi.Output[str]
-    """Secret. Generated once per stack and stable across updates (a random resource has no keepers)."""
+    """Secret. Generated once per customer and stable across updates (a random resource has no keepers)."""
+
+
+class RemoteAccessIdentity(pulumi.ComponentResource):
+    """The users, their access keys in Secrets Manager, and per customer account a group
+    ``GroupRemoteAccess`` whose members may assume only a local role ``3P_IAM_Assume_Role``, which may
+    assume only that customer's session role, with an ExternalId of its own."""
+
+    customers: dict[str | None, CustomerIdentity]
     users: dict[str, RemoteUser]
 
     def __init__(self, name: str, args: RemoteAccessIdentityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(f"{PROJECT}:remote_access:RemoteAccessIdentity", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        external_id = random.RandomPassword(f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False, opts=child)
-        # The provider marks the result secret; marking it here too keeps it secret whatever runs the program.
-        self.external_id = pulumi.Output.secret(external_id.result)
-
         iam_users = {
             # force_destroy: removing a user from config must also remove the MFA device the admin gave it.
             user: aws.iam.User(f"{name}-{user}", name=user, path=args.users_path, force_destroy=True, opts=child)
             for user in args.users
         }
-
-        group = aws.iam.Group(f"{name}-group", name=REMOTE_ACCESS_GROUP_NAME, opts=child)
-        # GroupMembership is exclusive: a user added to the group by hand is removed on the next update.
-        aws.iam.GroupMembership(
-            f"{name}-group-members", group=group.name, users=[u.name for u in iam_users.values()], opts=child
-        )
-
-        self.local_role = aws.iam.Role(
-            f"{name}-local-role",
-            name=LOCAL_ROLE_NAME,
-            description="Assumed by the remote-access users, each as itself; may assume only your session role.",
-            assume_role_policy=pulumi.Output.json_dumps(
-                local_role_trust_policy(
-                    args.account.partition, args.account.account_id, args.users_path, require_mfa=args.require_mfa
-                )
-            ),
-            opts=child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-local-role-permissions",
-            role=self.local_role.id,
-            policy=pulumi.Output.json_dumps(local_role_permissions_policy(args.your_role_arn, self.external_id)),
-            opts=child,
-        )
-        aws.iam.GroupPolicy(
-            f"{name}-group-policy",
-            group=group.name,
-            policy=pulumi.Output.json_dumps(remote_access_group_policy(self.local_role.arn)),
-            opts=child,
-        )
-
+        self.customers = {
+            customer.name: self._customer(name, customer, {u: iam_users[u] for u in customer.users}, args)
+            for customer in args.customers
+        }
         self.users = {
             user: RemoteUser(
                 arn=iam_user.arn, credentials_secret_arn=self._stored_access_key(name, user, iam_user, args)
@@ -107,14 +94,63 @@ class RemoteAccessIdentity(pulumi.ComponentResource):
 
         self.register_outputs(
             {
-                "localRoleArn": self.local_role.arn,
-                "externalId": self.external_id,
+                "localRoleArns": {str(c): identity.local_role.arn for c, identity in self.customers.items()},
+                "externalIds": {str(c): identity.external_id for c, identity in self.customers.items()},
                 "users": {
                     user: {"arn": u.arn, "credentialsSecretArn": u.credentials_secret_arn}
                     for user, u in self.users.items()
                 },
             }
         )
+
+    def _customer(
+        self,
+        name: str,
+        customer: CustomerAccess,
+        members: dict[str, aws.iam.User],
+        args: RemoteAccessIdentityArgs,
+    ) -> CustomerIdentity:
+        """The group, local role and ExternalId of one customer. The one customer of a single-customer stack
+        keeps the seed's names and the resource names it always had."""
+        child = pulumi.ResourceOptions(parent=self)
+        prefix = name if customer.name is None else f"{name}-{customer.name}"
+        suffix = "" if customer.name is None else f"-{customer.name}"
+
+        external_id = random.RandomPassword(
+            f"{prefix}-external-id", length=EXTERNAL_ID_LENGTH, special=False, opts=child
+        )
+        # The provider marks the result secret; marking it here too keeps it secret whatever runs the program.
+        secret_external_id = pulumi.Output.secret(external_id.result)
+
+        group = aws.iam.Group(f"{prefix}-group", name=REMOTE_ACCESS_GROUP_NAME + suffix, opts=child)
+        # GroupMembership is exclusive: a user added to the group by hand is removed on the next update.
+        aws.iam.GroupMembership(
+            f"{prefix}-group-members", group=group.name, users=[u.name for u in members.values()], opts=child
+        )
+        local_role = aws.iam.Role(
+            f"{prefix}-local-role",
+            name=LOCAL_ROLE_NAME + suffix,
+            description="Assumed by the remote-access users, each as itself; may assume only your session role.",
+            assume_role_policy=pulumi.Output.json_dumps(
+                local_role_trust_policy(
+                    args.account.partition, args.account.account_id, args.users_path, require_mfa=args.require_mfa
+                )
+            ),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{prefix}-local-role-permissions",
+            role=local_role.id,
+            policy=pulumi.Output.json_dumps(local_role_permissions_policy(customer.your_role_arn, secret_external_id)),
+            opts=child,
+        )
+        aws.iam.GroupPolicy(
+            f"{prefix}-group-policy",
+            group=group.name,
+            policy=pulumi.Output.json_dumps(remote_access_group_policy(local_role.arn)),
+            opts=child,
+        )
+        return CustomerIdentity(local_role, secret_external_id)
 
     def _stored_access_key(
         self, name: str, user: str, iam_user: aws.iam.User, args: RemoteAccessIdentityArgs

@@ -19,13 +19,19 @@ def session_party(party: ThirdPartyConfig, index: int) -> SessionParty:
         return _with_trust(party, party.trust.role_arn, pulumi.Output.secret(party.trust.external_id.value))
 
     key = party.config_key
-    stack = party.trust.stack
+    stack, customer = party.trust.stack, party.trust.customer
     reference = pulumi.StackReference(f"their-stack-{index}", stack_name=stack)
 
+    # A stack serving several customers gives each its outputs under customers, its ExternalId apart; the
+    # customer is looked up once, so a missing one is one error, not one per value read from it.
+    outputs = reference.outputs.apply(
+        lambda values: values if customer is None else _customer_outputs(key, stack, customer, values)
+    )
+
     def required(output_name: str) -> pulumi.Output[Any]:
-        return reference.get_output(output_name).apply(
-            lambda value: require_their_output(f"{key}.stack", stack, output_name, value)
-        )
+        where = f"{key}.stack" if customer is None else f"{key}.customer"
+        shown_name = output_name if customer is None else f"customers.{customer}.{output_name}"
+        return outputs.apply(lambda values: require_their_output(where, stack, shown_name, values.get(output_name)))
 
     # Every value waits for the party name check, so nothing is trusted from a mismatched stack.
     party_name = required("partyName").apply(
@@ -45,6 +51,17 @@ def _with_trust(party: ThirdPartyConfig, role_arn: pulumi.Input[str], external_i
         external_id=external_id,
         expires=party.expires,
     )
+
+
+def _customer_outputs(key: str, stack: str, customer: str, values: dict[str, Any]) -> dict[str, Any]:
+    """One customer's outputs of a stack serving several, shaped as a single-customer stack's."""
+    entry = (values.get("customers") or {}).get(customer)
+    if not isinstance(entry, dict):
+        raise ConfigError(
+            f"{key}.customer",
+            f'expected stack {stack} to export "customers.{customer}"; check the customer name its admin gave you',
+        )
+    return {**entry, "externalId": (values.get("externalIds") or {}).get(customer)}
 
 
 def require_their_output(key: str, stack: str, output_name: str, value: Any) -> Any:

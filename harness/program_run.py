@@ -336,13 +336,16 @@ def run_stack_file(
     mocks: AwsMocks | None = None,
     preview: bool = False,
     secret_keys: Iterable[str] = (),
+    remove: Iterable[str] = (),
     **overrides: Any,
 ) -> ProgramRun:
     """Runs the program with a committed stack file, optionally with some project keys overridden.
 
-    ``secret_keys`` names the project keys to treat as secrets, as if set with ``--secret``.
+    ``secret_keys`` names the project keys to treat as secrets, as if set with ``--secret``; ``remove``
+    names project keys to take out of the file's config, as ``pulumi config rm`` would.
     """
     stack_file = read_stack_file(path)
-    config = {**stack_file.config, **{f"{PROJECT}:{key}": config_text(key, value) for key, value in overrides.items()}}
+    kept = {key: value for key, value in stack_file.config.items() if key not in {f"{PROJECT}:{r}" for r in remove}}
+    config = {**kept, **{f"{PROJECT}:{key}": config_text(key, value) for key, value in overrides.items()}}
     secret = [f"{PROJECT}:{key}" for key in secret_keys]
     return run_program(config, stack=stack_file.stack, mocks=mocks, preview=preview, secret_keys=secret)

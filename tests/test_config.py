@@ -7,6 +7,7 @@ import json
 import pytest
 
 from components.config import ConfigError, TheirStackConfig, YoursStackConfig, parse_stack_config
+from components.config.their import CustomerConfig
 
 THEIR = {"account": "their", "partyName": "Third_Party_A", "yourAccountId": "111122223333"}
 
@@ -27,9 +28,9 @@ def error_of(raw: dict[str, str]) -> str:
 def test_their_defaults():
     config = parse_stack_config(their())
     assert config == TheirStackConfig(
-        party_name="Third_Party_A",
-        your_account_id="111122223333",
-        your_role_name="SSMStartSession_IAM_Role_ThirdPartyA",
+        customers=(
+            CustomerConfig(None, "Third_Party_A", "111122223333", "SSMStartSession_IAM_Role_ThirdPartyA", ("alice",)),
+        ),
         users=("alice",),
         require_mfa=False,
         access_key_serial=1,
@@ -45,7 +46,7 @@ def test_their_explicit_values():
             accessKeySerial="7",
         )
     )
-    assert config.your_role_name == "VendorSessions"
+    assert config.customers[0].your_role_name == "VendorSessions"
     assert config.users == ("alice", "bob.smith@acme")
     assert config.require_mfa is True
     assert config.access_key_serial == 7

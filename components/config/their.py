@@ -1,41 +1,76 @@
-"""The their stack's config: the party, the account it chains into, and its users."""
+"""The their stack's config: the customers it chains into, and its users."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from components.config.checks import check_account_id, check_iam_name, check_party_name, derived_role_name
-from components.config.errors import ConfigError, RawValues, shown
+from components.config.errors import ConfigError, ObjectValue, RawValues, shown
 
 THEIR_KEYS = frozenset(
-    {"account", "partyName", "yourAccountId", "yourRoleName", "users", "requireMfa", "accessKeySerial"}
+    {"account", "partyName", "yourAccountId", "yourRoleName", "customers", "users", "requireMfa", "accessKeySerial"}
 )
+ONE_CUSTOMER_KEYS = ("partyName", "yourAccountId", "yourRoleName")
+"""A stack serving one customer names it with these; a stack serving several lists them in customers."""
 
 DEFAULT_USERS = ("alice",)
 
 SOURCE_IDENTITY_MIN_LENGTH = 2
 """STS rejects a source identity shorter than 2 characters, and each user's name becomes one."""
 
+_CUSTOMER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
+"""A short label that goes into the customer's IAM names (``3P_IAM_Assume_Role-acme``)."""
+
+
+@dataclass(frozen=True)
+class CustomerConfig:
+    """One customer account the stack's users chain into, with an ExternalId and a local role of its own."""
+
+    name: str | None
+    """Its label in IAM names and outputs; None for the one customer of a stack that serves one."""
+    party_name: str
+    """The tag value that customer's account grants, e.g. ``Third_Party_A``."""
+    your_account_id: str
+    """The 12-digit id of that customer's account, which hosts the instances."""
+    your_role_name: str
+    """The session role in that account that the local role may assume."""
+    users: tuple[str, ...]
+    """The users who may chain into that account (all of the stack's users unless it names some)."""
+
 
 @dataclass(frozen=True)
 class TheirStackConfig:
-    """A third party's stack: the identity its users chain from, into one role of your account."""
+    """A third party's stack: the identity its users chain from, into one role of each customer account."""
 
-    party_name: str
-    """The tag value your account grants this party, e.g. ``Third_Party_A``."""
-    your_account_id: str
-    """The 12-digit id of the account that hosts the instances."""
-    your_role_name: str
-    """The session role in your account that the local role may assume."""
+    customers: tuple[CustomerConfig, ...]
+    """One customer (named None, with the seed's IAM names), or several, each named."""
     users: tuple[str, ...]
-    """IAM users created in the group; each may chain into your account as itself."""
+    """IAM users created in the stack; each may chain into its customers' accounts as itself."""
     require_mfa: bool
-    """Whether assuming the local role requires an MFA-authenticated session."""
+    """Whether assuming a local role requires an MFA-authenticated session."""
     access_key_serial: int
-    """Bumping it replaces every user's access key (the new key exists before the old one goes)."""
+    """Bumping it replaces every user's access key (the new key exists before the old one is deleted)."""
 
 
 def parse_their_config(values: RawValues) -> TheirStackConfig:
+    users = _users(values)
+    if values.structured("customers", default=None) is None:
+        customers = (_one_customer(values, users),)
+    else:
+        given = [key for key in ONE_CUSTOMER_KEYS if values.text(key) is not None]
+        if given:
+            raise ConfigError(given[0], "belongs in each entry of customers when customers is set, not beside it")
+        customers = _customers(values, users)
+    return TheirStackConfig(
+        customers=customers,
+        users=users,
+        require_mfa=values.boolean("requireMfa", default=False),
+        access_key_serial=values.integer("accessKeySerial", default=1, minimum=1),
+    )
+
+
+def _one_customer(values: RawValues, users: tuple[str, ...]) -> CustomerConfig:
     party_name = values.required_text("partyName")
     check_party_name("partyName", party_name)
     your_account_id = values.required_text("yourAccountId")
@@ -45,14 +80,41 @@ def parse_their_config(values: RawValues) -> TheirStackConfig:
         your_role_name = derived_role_name("partyName", party_name)
     else:
         check_iam_name("yourRoleName", your_role_name, "an IAM role name")
-    return TheirStackConfig(
-        party_name=party_name,
-        your_account_id=your_account_id,
-        your_role_name=your_role_name,
-        users=_users(values),
-        require_mfa=values.boolean("requireMfa", default=False),
-        access_key_serial=values.integer("accessKeySerial", default=1, minimum=1),
-    )
+    return CustomerConfig(None, party_name, your_account_id, your_role_name, users)
+
+
+def _customers(values: RawValues, users: tuple[str, ...]) -> tuple[CustomerConfig, ...]:
+    entries = values.list("customers", "customers")
+    if not entries:
+        raise ConfigError("customers", "expected at least one customer")
+    customers: list[CustomerConfig] = []
+    for index, raw in enumerate(entries):
+        entry = ObjectValue(f"customers[{index}]", raw, {"name", "partyName", "yourAccountId", "yourRoleName", "users"})
+        name = entry.required_text("name")
+        if not _CUSTOMER_NAME.fullmatch(name):
+            raise ConfigError(
+                entry.key("name"),
+                f"expected 1-20 lowercase letters, digits and -, starting with one, got {shown(name)}",
+            )
+        if name in [c.name for c in customers]:
+            raise ConfigError(entry.key("name"), f"expected each customer once; {shown(name)} repeats")
+        party_name = entry.required_text("partyName")
+        check_party_name(entry.key("partyName"), party_name)
+        your_account_id = entry.required_text("yourAccountId")
+        check_account_id(entry.key("yourAccountId"), your_account_id)
+        your_role_name = entry.text("yourRoleName")
+        if your_role_name is None:
+            your_role_name = derived_role_name(entry.key("partyName"), party_name)
+        else:
+            check_iam_name(entry.key("yourRoleName"), your_role_name, "an IAM role name")
+        served = entry.list("users", "user names", default=list(users))
+        for user_index, user in enumerate(served):
+            if user not in users:
+                raise ConfigError(
+                    f"{entry.key('users')}[{user_index}]", f"expected one of the stack's users, got {shown(user)}"
+                )
+        customers.append(CustomerConfig(name, party_name, your_account_id, your_role_name, tuple(served)))
+    return tuple(customers)
 
 
 def _users(values: RawValues) -> tuple[str, ...]:

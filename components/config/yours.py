@@ -70,6 +70,7 @@ _ROLE_ARN = re.compile(
 )
 _EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
 _KMS_KEY_ID = re.compile(r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+_CUSTOMER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
 _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
 
 
@@ -86,6 +87,8 @@ class TheirStackReference:
 
     stack: str
     """A stack reference name such as ``organization/third-party-ec2-access/their``."""
+    customer: str | None = None
+    """Which of its customers you are, when that their stack serves several (its ``customers`` output)."""
 
 
 @dataclass(frozen=True)
@@ -233,7 +236,7 @@ def _third_parties(values: RawValues, *, secret: bool, now: datetime) -> tuple[T
         party = ObjectValue(
             f"thirdParties[{index}]",
             entry,
-            {"name", "stack", "roleArn", "externalId", "runAsUser", "expires", "roleName"},
+            {"name", "stack", "customer", "roleArn", "externalId", "runAsUser", "expires", "roleName"},
         )
         name = party.required_text("name")
         check_party_name(party.key("name"), name)
@@ -275,6 +278,8 @@ def _run_as_user(party: ObjectValue) -> str:
 
 def _trust(party: ObjectValue, *, secret: bool) -> TheirStackReference | ExplicitTrust:
     explicit = party.has("roleArn") or party.has("externalId")
+    if explicit and party.has("customer"):
+        raise ConfigError(party.key("customer"), "goes with stack only; roleArn and externalId name the customer's")
     if party.has("stack") == explicit:
         raise ConfigError(
             party.path,
@@ -287,7 +292,12 @@ def _trust(party: ObjectValue, *, secret: bool) -> TheirStackReference | Explici
             raise ConfigError(
                 party.key("stack"), f"expected a stack name such as org/project/stack, got {shown(stack)}"
             )
-        return TheirStackReference(stack)
+        customer = party.text("customer")
+        if customer is not None and not _CUSTOMER_NAME.fullmatch(customer):
+            raise ConfigError(
+                party.key("customer"), f"expected the customer name its their stack gives you, got {shown(customer)}"
+            )
+        return TheirStackReference(stack, customer)
     role_arn = party.required_text("roleArn")
     if not _ROLE_ARN.fullmatch(role_arn):
         raise ConfigError(
