@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -191,8 +192,6 @@ def stubbed(stub):
         def __call__(self, profile: str):
             return self
 
-        available_profiles = (SOURCE_PROFILE,)
-
         def client(self, service: str, **_):
             return self.sts
 
@@ -317,3 +316,25 @@ def test_an_empty_mfa_code_is_refused(tmp_path):
         mfa_code_from(
             None, io.StringIO(), lambda serial: prompt_on_terminal(serial, terminal=str(terminal)), "arn:mfa/alice"
         )
+
+
+def test_an_mfa_code_on_the_command_line_is_refused_without_showing_it(accounts):
+    sessions = RecordingSessions()
+    serial = "arn:aws:iam::222233334444:mfa/alice"
+    outcome = run_helper(accounts, "--mfa-serial", serial, "--mfa-code", "123456", sessions=sessions)
+    assert (outcome.status, outcome.stdout) == (1, "")
+    assert outcome.stderr == (
+        "third-party-ec2-access-credentials: --mfa-code takes - (the code on standard input): "
+        "a code typed there stays in history\n"
+    )
+    assert sessions.assume_role_calls == []
+
+
+def test_windows_is_refused_in_one_line(accounts, monkeypatch):
+    monkeypatch.setattr(os, "name", "nt")
+    outcome = run_helper(accounts)
+    monkeypatch.undo()
+    assert (outcome.status, outcome.stdout) == (1, "")
+    assert outcome.stderr == (
+        "third-party-ec2-access-credentials: Windows is not supported: use WSL (see the helper's README, Windows)\n"
+    )

@@ -58,10 +58,6 @@ class StubbedSessions:
     def __call__(self, profile: str) -> StubbedSessions:
         return self
 
-    @property
-    def available_profiles(self) -> list[str]:
-        return ["third-party-a-source", "p"]
-
     def client(self, service: str, region_name=None, aws_access_key_id=None, **_):
         return self.clients[(service, aws_access_key_id)]
 
@@ -70,8 +66,9 @@ class StubbedSessions:
             stubber.assert_no_pending_responses()
 
 
-def chain_stubs(sessions: StubbedSessions) -> tuple[Stubber, Stubber, Stubber]:
-    """Each hop, then the identity it gives, in the order the check takes them."""
+def chain_stubs(sessions: StubbedSessions, *, second_hop_refused: bool = False) -> tuple[Stubber, Stubber, Stubber]:
+    """Each hop, then the identity it gives, in the order the check takes them; or the session role
+    refusing the chain, after which the check takes nothing more."""
     source, local, yours = sessions.stub("sts"), sessions.stub("sts", LOCAL_KEY), sessions.stub("sts", YOUR_KEY)
     source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
     source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
@@ -83,15 +80,18 @@ def chain_stubs(sessions: StubbedSessions) -> tuple[Stubber, Stubber, Stubber]:
     local.add_response(
         "get_caller_identity", identity("arn:aws:sts::222233334444:assumed-role/3P_IAM_Assume_Role/alice")
     )
-    local.add_response(
-        "assume_role",
-        credentials(YOUR_KEY),
-        {"RoleArn": YOUR_ROLE, "RoleSessionName": "alice", "ExternalId": EXTERNAL_ID, "DurationSeconds": 3600},
-    )
-    yours.add_response(
-        "get_caller_identity",
-        identity("arn:aws:sts::111122223333:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"),
-    )
+    if second_hop_refused:
+        local.add_client_error("assume_role", service_error_code="AccessDenied", http_status_code=403)
+    else:
+        local.add_response(
+            "assume_role",
+            credentials(YOUR_KEY),
+            {"RoleArn": YOUR_ROLE, "RoleSessionName": "alice", "ExternalId": EXTERNAL_ID, "DurationSeconds": 3600},
+        )
+        yours.add_response(
+            "get_caller_identity",
+            identity("arn:aws:sts::111122223333:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"),
+        )
     for stubber in (source, local, yours):
         stubber.activate()
     return source, local, yours
@@ -248,20 +248,7 @@ def test_check_without_a_profile_or_the_chain_options_says_what_it_needs(session
 
 
 def test_a_failing_step_keeps_the_rows_before_it_and_says_which_step_failed(sessions, tmp_path):
-    source, local = sessions.stub("sts"), sessions.stub("sts", LOCAL_KEY)
-    source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
-    source.add_response("get_caller_identity", identity("arn:aws:iam::222233334444:user/alice"))
-    source.add_response(
-        "assume_role",
-        credentials(LOCAL_KEY),
-        {"RoleArn": LOCAL_ROLE, "RoleSessionName": "alice", "SourceIdentity": "alice"},
-    )
-    local.add_response(
-        "get_caller_identity", identity("arn:aws:sts::222233334444:assumed-role/3P_IAM_Assume_Role/alice")
-    )
-    local.add_client_error("assume_role", service_error_code="AccessDenied", http_status_code=403)
-    for stubber in (source, local):
-        stubber.activate()
+    chain_stubs(sessions, second_hop_refused=True)
 
     status, table, stderr = run_check(sessions, tmp_path)
     sessions.assert_all_called()

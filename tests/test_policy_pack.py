@@ -238,3 +238,19 @@ def test_the_pack_checks_the_tag_key_its_config_names(stacks):
         args = ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, r.opts, None, {"tagKey": "VendorAccess"})
         hardened.validate(args, lambda message, urn=None: found.append(message))
     assert found == []
+
+
+def test_a_trust_narrowed_to_roles_is_not_taken_for_users_trust(stacks):
+    # The their stack's local role trusts its account, narrowed to its users' path: the pack lets that pass
+    # as users' trust. Narrowed to roles instead, it is a role of that account chaining in: ExternalId needed.
+    resources = copy.deepcopy(stacks)
+    role = first(resources, "aws:iam/role:Role", lambda r: ":user/" in r.props["assumeRolePolicy"])
+
+    def to_roles(document: dict) -> None:
+        for statement in document["Statement"]:
+            pattern = statement["Condition"]["ArnLike"]["aws:PrincipalArn"]
+            statement["Condition"]["ArnLike"]["aws:PrincipalArn"] = pattern.replace(":user/", ":role/")
+
+    edit_json(role, "assumeRolePolicy", to_roles)
+    found = violations(resources)
+    assert {name for name, _ in found} == {"cross-account-trust-requires-external-id"}, found

@@ -28,6 +28,14 @@ def check_party_name(key: str, party_name: str) -> None:
         )
 
 
+def session_role_name(name_key: str, party_name: str, role_key: str, given: str | None) -> str:
+    """The session role's name: the one given (checked), or else the one derived from the party name."""
+    if given is None:
+        return derived_role_name(name_key, party_name)
+    check_iam_name(role_key, given, "an IAM role name")
+    return given
+
+
 def derived_role_name(key: str, party_name: str) -> str:
     """The session role name derived from a party name, or a ConfigError when it cannot be one."""
     role_name = derive_session_role_name(party_name)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from components.config.checks import check_account_id, check_iam_name, check_party_name, derived_role_name
+from components.config.checks import check_account_id, check_iam_name, check_party_name, session_role_name
 from components.config.errors import ConfigError, ObjectValue, RawValues, shown
 
 THEIR_KEYS = frozenset(
@@ -70,17 +72,25 @@ def parse_their_config(values: RawValues) -> TheirStackConfig:
     )
 
 
+def _customer(
+    name: str | None,
+    users: tuple[str, ...],
+    key: Callable[[str], str],
+    required: Callable[[str], str],
+    optional: Callable[[str], str | None],
+) -> CustomerConfig:
+    """A customer's party, account and role, read and checked in that order from the top level (one
+    customer) or from an entry of customers; ``key`` names a key where its error will say it is."""
+    party_name = required("partyName")
+    check_party_name(key("partyName"), party_name)
+    your_account_id = required("yourAccountId")
+    check_account_id(key("yourAccountId"), your_account_id)
+    your_role_name = session_role_name(key("partyName"), party_name, key("yourRoleName"), optional("yourRoleName"))
+    return CustomerConfig(name, party_name, your_account_id, your_role_name, users)
+
+
 def _one_customer(values: RawValues, users: tuple[str, ...]) -> CustomerConfig:
-    party_name = values.required_text("partyName")
-    check_party_name("partyName", party_name)
-    your_account_id = values.required_text("yourAccountId")
-    check_account_id("yourAccountId", your_account_id)
-    your_role_name = values.text("yourRoleName")
-    if your_role_name is None:
-        your_role_name = derived_role_name("partyName", party_name)
-    else:
-        check_iam_name("yourRoleName", your_role_name, "an IAM role name")
-    return CustomerConfig(None, party_name, your_account_id, your_role_name, users)
+    return _customer(None, users, str, values.required_text, values.text)
 
 
 def _customers(values: RawValues, users: tuple[str, ...]) -> tuple[CustomerConfig, ...]:
@@ -98,22 +108,14 @@ def _customers(values: RawValues, users: tuple[str, ...]) -> tuple[CustomerConfi
             )
         if name in [c.name for c in customers]:
             raise ConfigError(entry.key("name"), f"expected each customer once; {shown(name)} repeats")
-        party_name = entry.required_text("partyName")
-        check_party_name(entry.key("partyName"), party_name)
-        your_account_id = entry.required_text("yourAccountId")
-        check_account_id(entry.key("yourAccountId"), your_account_id)
-        your_role_name = entry.text("yourRoleName")
-        if your_role_name is None:
-            your_role_name = derived_role_name(entry.key("partyName"), party_name)
-        else:
-            check_iam_name(entry.key("yourRoleName"), your_role_name, "an IAM role name")
+        customer = _customer(name, users, entry.key, entry.required_text, entry.text)
         served = entry.list("users", "user names", default=list(users))
         for user_index, user in enumerate(served):
             if user not in users:
                 raise ConfigError(
                     f"{entry.key('users')}[{user_index}]", f"expected one of the stack's users, got {shown(user)}"
                 )
-        customers.append(CustomerConfig(name, party_name, your_account_id, your_role_name, tuple(served)))
+        customers.append(dataclasses.replace(customer, users=tuple(served)))
     return tuple(customers)
 
 

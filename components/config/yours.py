@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.config.checks import check_iam_name, check_party_name, derived_role_name
+from components.config.checks import check_party_name, session_role_name
 from components.config.errors import ConfigError, ObjectValue, RawValues, shown
 from components.contract import DEFAULT_TAG_KEY, EXTERNAL_ID_PATTERN
 
@@ -240,11 +240,7 @@ def _third_parties(values: RawValues, *, secret: bool, now: datetime) -> tuple[T
         )
         name = party.required_text("name")
         check_party_name(party.key("name"), name)
-        role_name = party.text("roleName")
-        if role_name is None:
-            role_name = derived_role_name(party.key("name"), name)
-        else:
-            check_iam_name(party.key("roleName"), role_name, "an IAM role name")
+        role_name = session_role_name(party.key("name"), name, party.key("roleName"), party.text("roleName"))
         parties.append(
             ThirdPartyConfig(
                 name=name,

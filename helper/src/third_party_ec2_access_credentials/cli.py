@@ -213,14 +213,11 @@ def _session(session_factory: SessionFactory | None, profile: str) -> Any:
     import botocore.exceptions
 
     try:
-        session = (session_factory or (lambda name: boto3.Session(profile_name=name)))(profile)
+        return (session_factory or (lambda name: boto3.Session(profile_name=name)))(profile)
     except botocore.exceptions.ProfileNotFound:
-        raise _no_such_profile(profile) from None
+        raise  # _with_aws says it, wherever botocore finds it out (at once, or at the first call)
     except botocore.exceptions.BotoCoreError as error:
         raise HelperError(f"cannot read the AWS configuration ({error.__class__.__name__})") from None
-    if profile not in session.available_profiles:
-        raise _no_such_profile(profile)
-    return session
 
 
 def _no_such_profile(profile: str) -> HelperError:
