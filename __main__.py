@@ -29,7 +29,12 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
         RemoteAccessIdentityArgs(
             users=config.users,
             customers=[
-                CustomerAccess(c.name, iam_role_arn(account.partition, c.your_account_id, c.your_role_name), c.users)
+                CustomerAccess(
+                    c.name,
+                    iam_role_arn(account.partition, c.your_account_id, c.your_role_name),
+                    c.users,
+                    c.os_user_prefix,
+                )
                 for c in config.customers
             ],
             require_mfa=config.require_mfa,
@@ -42,7 +47,7 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
     def customer_outputs(customer: CustomerConfig) -> dict[str, Any]:
         your_role_arn = iam_role_arn(account.partition, customer.your_account_id, customer.your_role_name)
         local_role = identity.customers[customer.name].local_role
-        return {
+        outputs = {
             "partyName": customer.party_name,
             "assumeRoleArn": local_role.arn,
             "yourRoleArn": your_role_arn,
@@ -55,11 +60,15 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
                         local_role_arn=local_role_arn,
                         your_role_arn=your_role_arn,
                         mfa_serial=mfa_device_arn(account, user) if config.require_mfa else None,
+                        os_user_prefix=customer.os_user_prefix,
                     )
                     for user in customer.users
                 }
             ),
         }
+        # The customer's account gives each of these people an OS user of their own (its yours stack reads them).
+        per_person = {"osUserPrefix": customer.os_user_prefix, "people": list(customer.users)}
+        return outputs | (per_person if customer.os_user_prefix else {})
 
     shared = {
         "accountId": account.account_id,
@@ -101,6 +110,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             flow_logs_service_principal=aws.flow_logs_service_principal,
         ),
     )
+    parties = [session_party(party, index) for index, party in enumerate(config.third_parties)]
     fleet = InstanceFleet(
         "fleet",
         InstanceFleetArgs(
@@ -116,7 +126,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
                 for i in config.new_instances
             ],
             existing_instances={i.instance_id: i.granted_to for i in config.existing_instances},
-            run_as_users={p.name: p.run_as_user for p in config.third_parties},
+            os_users={party.name: party.os_users for party in parties},
             access_ends={p.name: p.expires for p in config.third_parties},
             security_group_id=network.instance_security_group.id,
             account=account,
@@ -127,7 +137,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
     access = ThirdPartySessionAccess(
         "session-access",
         ThirdPartySessionAccessArgs(
-            parties=[session_party(party, index) for index, party in enumerate(config.third_parties)],
+            parties=parties,
             tag_key=config.tag_key,
             instance_roles={
                 "fleet-instances": InstanceRole(fleet.instance_role.name, fleet.instance_role.arn),

@@ -19,7 +19,14 @@ def external_id_file(party_name: str) -> str:
 
 
 def aws_cli_config(
-    *, party_name: str, user: str, region: str, local_role_arn: str, your_role_arn: str, mfa_serial: str | None
+    *,
+    party_name: str,
+    user: str,
+    region: str,
+    local_role_arn: str,
+    your_role_arn: str,
+    mfa_serial: str | None,
+    os_user_prefix: str | None = None,
 ) -> str:
     """The profile set of one user: the source profile, and the profile that reaches your account.
 
@@ -37,6 +44,9 @@ def aws_cli_config(
     ]
     if mfa_serial:
         helper.append(f"--mfa-serial {mfa_serial}")
+    if os_user_prefix:
+        # The helper tags the session with this prefix and the user's own IAM name: their own OS user.
+        helper.append(f"--os-user-prefix {os_user_prefix}")
     return (
         f"# ~/.aws/config for {user} ({party_name}). Nothing here is secret.\n"
         f"# Your access key goes in ~/.aws/credentials under [{source}];\n"

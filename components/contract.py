@@ -33,6 +33,15 @@ SESSION_ROLE_NAME_PREFIX = "SSMStartSession_IAM_Role_"
 IAM_NAME_MAX_LENGTH = 64
 
 
+def person_os_user(prefix: str, user: str) -> str:
+    """The OS user of one person of a party with per-person users: its prefix and the person's IAM user name.
+
+    The session role's trust allows exactly this value of the Run As session tag, with the person's source
+    identity (their IAM user name) in place of ``user``; the helper sends it, the converge script makes it.
+    """
+    return prefix + user
+
+
 def derive_session_role_name(party_name: str) -> str:
     """The your-account session role of a party: ``Third_Party_A`` -> ``SSMStartSession_IAM_Role_ThirdPartyA``.
 

@@ -13,7 +13,7 @@ from components.arns import AwsAccount
 from components.contract import PROJECT
 from components.iam_documents import service_trust_policy
 from components.instance_policies import instance_role_policy
-from components.run_as_user import RUN_AS_USER_SCHEDULE, run_as_user_script
+from components.run_as_user import RUN_AS_USER_SCHEDULE, PartyOsUsers, run_as_user_script
 
 FIRST_BOOT = "#!/bin/bash\n"
 """User data runs as a script at first boot when it starts with a shebang."""
@@ -43,6 +43,7 @@ class FleetInstance:
     instance_id: pulumi.Output[str] | str
     party: str
     os_user: str
+    """Its party's shared user, or the pattern of each person's (``tpa-<IAM user name>``)."""
 
     def as_output(self) -> dict[str, object]:
         return {"id": self.instance_id, "party": self.party, "osUser": self.os_user}
@@ -56,8 +57,8 @@ class InstanceFleetArgs:
     """Instances the fleet creates."""
     existing_instances: Mapping[str, str]
     """Instance id -> party, for instances you already run: only tagged, never replaced or stopped."""
-    run_as_users: Mapping[str, str]
-    """Party -> the plain OS user its sessions run as (one user per party)."""
+    os_users: Mapping[str, PartyOsUsers]
+    """Party -> the plain OS users its sessions run as (one for the party, or one per person)."""
     access_ends: Mapping[str, datetime | None]
     """Party -> when its access ends, if ever: its user is locked out on the first run after."""
     security_group_id: pulumi.Input[str]
@@ -98,6 +99,9 @@ class InstanceFleet(pulumi.ComponentResource):
         )
         profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=self.instance_role.name, opts=child)
 
+        def converge_script(party: str) -> pulumi.Output[str]:
+            return args.os_users[party].names().apply(lambda users: run_as_user_script(users, args.access_ends[party]))
+
         self.instances = {}
         for instance in args.new_instances:
             created = aws.ec2.Instance(
@@ -116,29 +120,28 @@ class InstanceFleet(pulumi.ComponentResource):
                 root_block_device={"encrypted": True, "volume_type": "gp3"},
                 tags={args.tag_key: instance.granted_to, "Name": instance.name},
                 # At first boot the instance converges on its grant, so the first session finds its user.
-                user_data=FIRST_BOOT
-                + run_as_user_script(args.run_as_users[instance.granted_to], args.access_ends[instance.granted_to]),
+                user_data=converge_script(instance.granted_to).apply(lambda script: FIRST_BOOT + script),
                 # A new image release must not replace running instances on every update, and user data
                 # matters at first boot only (the association converges the instance afterwards).
                 opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami", "userData"]),
             )
             self.instances[instance.name] = FleetInstance(
-                created.id, instance.granted_to, args.run_as_users[instance.granted_to]
+                created.id, instance.granted_to, args.os_users[instance.granted_to].shown
             )
         for instance_id, party in args.existing_instances.items():
             # Only the ABAC tag is managed: the instance itself is never replaced, stopped or changed.
             aws.ec2.Tag(
                 f"{name}-{instance_id}-grant", resource_id=instance_id, key=args.tag_key, value=party, opts=child
             )
-            self.instances[instance_id] = FleetInstance(instance_id, party, args.run_as_users[party])
+            self.instances[instance_id] = FleetInstance(instance_id, party, args.os_users[party].shown)
 
-        for party, user in args.run_as_users.items():
+        for party, os_users in args.os_users.items():
             aws.ssm.Association(
-                f"{name}-run-as-{user}",
-                association_name=f"{PROJECT}-run-as-{user}",
+                f"{name}-run-as-{os_users.label}",
+                association_name=f"{PROJECT}-run-as-{os_users.label}",
                 name="AWS-RunShellScript",
                 targets=[{"key": f"tag:{args.tag_key}", "values": [party]}],
-                parameters={"commands": run_as_user_script(user, args.access_ends[party])},
+                parameters={"commands": converge_script(party)},
                 schedule_expression=RUN_AS_USER_SCHEDULE,
                 compliance_severity="HIGH",
                 opts=child,

@@ -31,6 +31,8 @@ class CustomerAccess:
     """The session role in that account that its local role may assume."""
     users: Sequence[str]
     """The users in its group, who may chain into that account."""
+    os_user_prefix: str | None = None
+    """When that account gives each person an OS user: its prefix, which the local role may tag sessions with."""
 
 
 @dataclass
@@ -141,7 +143,9 @@ class RemoteAccessIdentity(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{prefix}-local-role-permissions",
             role=local_role.id,
-            policy=pulumi.Output.json_dumps(local_role_permissions_policy(customer.your_role_arn, secret_external_id)),
+            policy=pulumi.Output.json_dumps(
+                local_role_permissions_policy(customer.your_role_arn, secret_external_id, customer.os_user_prefix)
+            ),
             opts=child,
         )
         aws.iam.GroupPolicy(

@@ -15,6 +15,7 @@ import pulumi
 from components.arns import account_root_arn, arn
 from components.contract import PROJECT
 from components.iam_documents import ASSUME_ROLE_WITH_SOURCE_IDENTITY, policy_document, statement
+from components.session_policies import ONLY_THE_RUN_AS_TAG, own_os_user_tag
 
 OWN_USER_NAME_AS_SOURCE_IDENTITY = {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
 """The caller may only name itself: the source identity must equal its own IAM user name."""
@@ -76,12 +77,29 @@ def local_role_trust_policy(partition: str, account_id: str, path: str, *, requi
     )
 
 
-def local_role_permissions_policy(your_role_arn: str, external_id: pulumi.Input[str]) -> dict[str, Any]:
+def local_role_permissions_policy(
+    your_role_arn: str, external_id: pulumi.Input[str], os_user_prefix: str | None = None
+) -> dict[str, Any]:
     """The local role may assume the one session role in your account, only with the ExternalId.
 
     ``sts:ExternalId`` is a condition key of ``sts:AssumeRole`` only, so the source identity the
-    chain carries over is allowed in a statement of its own, on the same single role.
+    chain carries over is allowed in a statement of its own, on the same single role. When that account
+    gives each person an OS user (``os_user_prefix``), the local role may tag the session with the
+    caller's own OS user, which the session role's trust requires; nothing else.
     """
+    tag_own_os_user = (
+        [
+            statement(
+                "TagYourSessionWithTheCallersOwnOsUser",
+                "Allow",
+                "sts:TagSession",
+                resources=your_role_arn,
+                condition={"StringEquals": own_os_user_tag(os_user_prefix), **ONLY_THE_RUN_AS_TAG},
+            )
+        ]
+        if os_user_prefix
+        else []
+    )
     return policy_document(
         statement(
             "AssumeYourSessionRoleWithExternalId",
@@ -91,4 +109,5 @@ def local_role_permissions_policy(your_role_arn: str, external_id: pulumi.Input[
             condition={"StringEquals": {"sts:ExternalId": external_id}},
         ),
         statement("CarrySourceIdentityIntoYourSessionRole", "Allow", "sts:SetSourceIdentity", resources=your_role_arn),
+        *tag_own_os_user,
     )

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import pulumi
+
+from components.config.checks import LINUX_USER
+from components.contract import person_os_user
 from components.iam_documents import iam_time
 
 RUN_AS_USER_SCHEDULE = "rate(30 minutes)"
@@ -23,18 +29,57 @@ COMMON_SCRIPT = Path(__file__).with_name("run_as_user_common.sh")
 """What both do alike (ending a user's processes and at-jobs), ahead of either."""
 
 
-def run_as_user_script(user: str, expires: datetime | None = None) -> str:
-    """Shell commands that converge an instance (Linux or macOS) granted to ``user``'s party until ``expires``.
+@dataclass(frozen=True)
+class PartyOsUsers:
+    """The OS users a party's sessions run as: one for the whole party, or one per person."""
 
-    ``user`` is left a plain user: a home, a shell, no password, no sudo, and no way to the instance
-    metadata service (an nftables rule for every member of ``RUN_AS_GROUP``). Every other member of the
-    group, and ``user`` itself once ``expires`` has passed, is locked out and its processes killed.
+    shared_user: str | None
+    """The one user every person of the party runs as; None when each person has their own."""
+    prefix: str | None = None
+    """When each person has their own: the prefix of their users (``tpa-`` makes alice ``tpa-alice``)."""
+    people: pulumi.Input[Sequence[str]] = ()
+    """When each person has their own: their IAM user names, from config or from their their stack."""
+
+    @property
+    def label(self) -> str:
+        """Names the party's users in resource names: its shared user, or its prefix (``tpa-people``)."""
+        return self.shared_user or f"{self.prefix}people"
+
+    @property
+    def shown(self) -> str:
+        """Names them in outputs: the shared user, or the pattern of each person's (``tpa-<IAM user name>``)."""
+        return self.shared_user or person_os_user(self.prefix or "", "<IAM user name>")
+
+    def names(self) -> pulumi.Output[list[str]]:
+        """Every OS user of the party."""
+        if self.shared_user is not None:
+            return pulumi.Output.from_input([self.shared_user])
+        prefix = self.prefix or ""
+        return pulumi.Output.from_input(self.people).apply(lambda people: [person_os_user(prefix, p) for p in people])
+
+
+def run_as_user_script(users: Sequence[str], expires: datetime | None = None) -> str:
+    """Shell commands that converge an instance (Linux or macOS) granted to the party of ``users`` until
+    ``expires``.
+
+    Each of ``users`` is left a plain user: a home, a shell, no password, no sudo, and no way to the
+    instance metadata service (an nftables rule for every member of ``RUN_AS_GROUP``). Every other member
+    of the group (another party's, or a person no longer listed), and every one of ``users`` once
+    ``expires`` has passed, is locked out and its processes killed.
 
     Safe to run any number of times. It refuses to touch a system account of the same name. The user
-    name is validated by the config module (``[a-z_][a-z0-9_-]*``), so it needs no quoting beyond the
+    names are validated by the config module (``[a-z_][a-z0-9_-]*``), so they need no quoting beyond the
     single quotes below.
     """
-    settings = f"user='{user}'\nexpires='{iam_time(expires) if expires else ''}'\nrun_as_group='{RUN_AS_GROUP}'\n"
+    if not users:
+        raise ValueError("a grant names at least one OS user")
+    # The names go into the script between single quotes: only a name without quotes or spaces is safe there.
+    unsafe = [user for user in users if not LINUX_USER.fullmatch(user)]
+    if unsafe:
+        raise ValueError(f"not Linux user names: {unsafe}")
+    settings = (
+        f"users='{' '.join(users)}'\nexpires='{iam_time(expires) if expires else ''}'\nrun_as_group='{RUN_AS_GROUP}'\n"
+    )
     # One association serves every instance of the party, Linux or macOS: the script picks its branch.
     branches = f'case "$(uname -s)" in\nDarwin)\n{MACOS_SCRIPT.read_text()};;\n*)\n{SCRIPT.read_text()};;\nesac\n'
     return settings + COMMON_SCRIPT.read_text() + branches

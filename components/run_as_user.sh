@@ -1,11 +1,13 @@
-# Converges an instance on its grant. "$user" is the Run As user of the party granted the instance, until
-# "$expires" (ISO-8601 UTC, empty for never); "$run_as_group" holds every Run As user this product makes,
-# and no one else. components/run_as_user.py sets the three on the lines before this file.
+# Converges an instance on its grant. "$users" are the Run As users of the party granted the instance (its
+# one shared user, or one per person), until "$expires" (ISO-8601 UTC, empty for never); "$run_as_group"
+# holds every Run As user this product makes, and no one else. components/run_as_user.py sets the three on
+# the lines before this file.
 #
-# The granted user is left a plain user (no password, no sudo, no administrators' group) that cannot reach
-# the instance metadata service. Every other member of the group, and the granted user once its access has
-# expired, is locked out: account expired, no shell, its processes killed, its crontab and at-jobs removed.
-# Homes are kept, for your records. Run as root by State Manager (on every change of the grants, and every
+# Each granted user is left a plain user (no password, no sudo, no administrators' group) that cannot reach
+# the instance metadata service. Every other member of the group (another party's user, or a person no
+# longer listed), and the granted users once their access has expired, is locked out: account expired, no
+# shell, its processes killed, its crontab and at-jobs removed. Homes are kept, for your records: files keep
+# naming the person who made them. Run as root by State Manager (on every change of the grants, and every
 # 30 minutes) and at first boot (user data); safe to run again.
 set -euo pipefail
 
@@ -25,38 +27,40 @@ fi
 first_regular_uid=1000             # Amazon Linux gives regular users ids from 1000; below are system accounts
 rules=/etc/nftables/third-party-ec2-access.nft
 
-# The firewall comes first: without it the user is never made, so no session can start as it.
+# The firewall comes first: without it no user is made, so no session can start as one.
 if ! command -v nft >/dev/null 2>&1 && command -v dnf >/dev/null 2>&1; then
   dnf install --assumeyes --quiet nftables
 fi
 if ! command -v nft >/dev/null 2>&1; then
-  echo "nft is missing: cannot refuse $user the instance metadata service, so $user is not made" >&2
+  echo "nft is missing: cannot refuse $users the instance metadata service, so none is made" >&2
   exit 1
 fi
 
-if id -u "$user" >/dev/null 2>&1; then
-  if [ "$(id -u "$user")" -lt "$first_regular_uid" ]; then
+for user in $users; do
+  if id -u "$user" >/dev/null 2>&1 && [ "$(id -u "$user")" -lt "$first_regular_uid" ]; then
     echo "refusing to manage $user: it is a system account" >&2
     exit 1
   fi
-else
-  useradd --create-home --shell /bin/bash --comment 'third-party-ec2-access Run As user' "$user"
-fi
-
-# Sessions are the only way in: no password, no membership of an administrators' group, no sudo rule.
-usermod --lock --expiredate '' --shell /bin/bash "$user"
-for group in wheel sudo adm admin; do
-  if getent group "$group" | cut -d: -f4 | tr ',' '\n' | grep -qx "$user"; then
-    gpasswd --delete "$user" "$group" >/dev/null
-  fi
 done
-rm -f "/etc/sudoers.d/$user"
+
+getent group "$run_as_group" >/dev/null || groupadd --system "$run_as_group"
+for user in $users; do
+  id -u "$user" >/dev/null 2>&1 ||
+    useradd --create-home --shell /bin/bash --comment 'third-party-ec2-access Run As user' "$user"
+  # Sessions are the only way in: no password, no membership of an administrators' group, no sudo rule.
+  usermod --lock --expiredate '' --shell /bin/bash "$user"
+  for group in wheel sudo adm admin; do
+    if getent group "$group" | cut -d: -f4 | tr ',' '\n' | grep -qx "$user"; then
+      gpasswd --delete "$user" "$group" >/dev/null
+    fi
+  done
+  rm -f "/etc/sudoers.d/$user"
+  usermod --append --groups "$run_as_group" "$user"
+done
 
 # No instance metadata for any Run As user: its credentials are the instance role's. The agent (root) and
 # ssm-user keep their access. The rule set is rebuilt from the group's members on every run, applied now,
 # and loaded again at boot by the nftables service.
-getent group "$run_as_group" >/dev/null || groupadd --system "$run_as_group"
-usermod --append --groups "$run_as_group" "$user"
 uids=$(getent group "$run_as_group" | cut -d: -f4 | tr ',' '\n' | while read -r member; do
   [ -n "$member" ] && id -u "$member"
 done | paste -sd, -)
@@ -86,19 +90,21 @@ if [ -d /run/systemd/system ]; then
   systemctl enable --quiet nftables.service
 fi
 
-if sudo --non-interactive --list --other-user "$user" 2>/dev/null | grep -q 'may run the following'; then
-  echo "$user can still use sudo through another rule" >&2
-  exit 1
-fi
+for user in $users; do
+  if sudo --non-interactive --list --other-user "$user" 2>/dev/null | grep -q 'may run the following'; then
+    echo "$user can still use sudo through another rule" >&2
+    exit 1
+  fi
+done
 
-# Only the granted user, and only before its expiry, may open a session here.
+# Only the granted users, and only before their expiry, may open a session here.
 getent group "$run_as_group" | cut -d: -f4 | tr ',' '\n' | while read -r member; do
-  if [ -n "$member" ] && { [ "$member" != "$user" ] || [ "$expired" = true ]; }; then
+  if [ -n "$member" ] && { ! granted "$member" || [ "$expired" = true ]; }; then
     lock_out "$member"
   fi
 done
 if [ "$expired" = true ]; then
-  echo "$user's access expired at $expires"
+  echo "$users: access expired at $expires"
 else
-  echo "$user is a plain user, refused the instance metadata service"
+  echo "$users: plain users, refused the instance metadata service"
 fi

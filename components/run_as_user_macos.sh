@@ -1,8 +1,8 @@
 # The macOS sibling of run_as_user.sh: the same convergence with macOS's own tools (dscl, dseditgroup,
-# pwpolicy, pf). "$user", "$expires" and "$run_as_group" are set before this file, as for Linux.
+# pwpolicy, pf). "$users", "$expires" and "$run_as_group" are set before this file, as for Linux.
 #
-# The granted user is a standard user (never in admin), with no usable password (Password "*"), that pf
-# refuses the instance metadata service. Every other member of the group, and the granted user once its
+# Each granted user is a standard user (never in admin), with no usable password (Password "*"), that pf
+# refuses the instance metadata service. Every other member of the group, and the granted users once their
 # access has expired, is locked out: account disabled, no shell, its processes killed, its crontab and
 # at-jobs removed. Homes are kept. NOT RUN ON A REAL MAC: tests/test_run_as_user_macos.py runs it against
 # recording stand-ins of these tools.
@@ -32,34 +32,37 @@ if [ -n "$expires" ] && [ "$(date -u +%s)" -ge "$(date -u -j -f '%Y-%m-%dT%H:%M:
   expired=true
 fi
 
-if id -u "$user" >/dev/null 2>&1; then
-  if [ "$(id -u "$user")" -lt "$first_regular_uid" ]; then
+for user in $users; do
+  if id -u "$user" >/dev/null 2>&1 && [ "$(id -u "$user")" -lt "$first_regular_uid" ]; then
     echo "refusing to manage $user: it is a system account" >&2
     exit 1
   fi
-else
-  uid=$(dscl . -list /Users UniqueID | awk -v first="$first_regular_uid" '$2 >= first && $2 > max { max = $2 } END { print (max ? max + 1 : first) }')
-  dscl . -create "/Users/$user"
-  dscl . -create "/Users/$user" RealName 'third-party-ec2-access Run As user'
-  dscl . -create "/Users/$user" UniqueID "$uid"
-  dscl . -create "/Users/$user" PrimaryGroupID "$staff_gid"
-  dscl . -create "/Users/$user" NFSHomeDirectory "/Users/$user"
-  createhomedir -c -u "$user" >/dev/null
-fi
+done
 
-# Sessions are the only way in: no usable password, a standard user (never admin), no sudo rule.
-dscl . -create "/Users/$user" Password '*'
-dscl . -create "/Users/$user" UserShell /bin/zsh
-pwpolicy -u "$user" enableuser >/dev/null
-if dseditgroup -o checkmember -m "$user" admin >/dev/null 2>&1; then
-  dseditgroup -o edit -d "$user" -t user admin
-fi
-rm -f "/etc/sudoers.d/$user"
+dscl . -read "/Groups/$run_as_group" >/dev/null 2>&1 || dseditgroup -o create "$run_as_group"
+for user in $users; do
+  if ! id -u "$user" >/dev/null 2>&1; then
+    uid=$(dscl . -list /Users UniqueID | awk -v first="$first_regular_uid" '$2 >= first && $2 > max { max = $2 } END { print (max ? max + 1 : first) }')
+    dscl . -create "/Users/$user"
+    dscl . -create "/Users/$user" RealName 'third-party-ec2-access Run As user'
+    dscl . -create "/Users/$user" UniqueID "$uid"
+    dscl . -create "/Users/$user" PrimaryGroupID "$staff_gid"
+    dscl . -create "/Users/$user" NFSHomeDirectory "/Users/$user"
+    createhomedir -c -u "$user" >/dev/null
+  fi
+  # Sessions are the only way in: no usable password, a standard user (never admin), no sudo rule.
+  dscl . -create "/Users/$user" Password '*'
+  dscl . -create "/Users/$user" UserShell /bin/zsh
+  pwpolicy -u "$user" enableuser >/dev/null
+  if dseditgroup -o checkmember -m "$user" admin >/dev/null 2>&1; then
+    dseditgroup -o edit -d "$user" -t user admin
+  fi
+  rm -f "/etc/sudoers.d/$user"
+  dseditgroup -o edit -a "$user" -t user "$run_as_group"
+done
 
 # No instance metadata for any Run As user: pf blocks their sockets to IMDS. The anchor is rebuilt from the
 # group's members on every run, loaded now, enabled, and loaded again at boot by a LaunchDaemon.
-dscl . -read "/Groups/$run_as_group" >/dev/null 2>&1 || dseditgroup -o create "$run_as_group"
-dseditgroup -o edit -a "$user" -t user "$run_as_group"
 uids=$(members_of "$run_as_group" | while read -r member; do id -u "$member"; done | paste -sd, -)
 mkdir -p "$(dirname "$anchor_file")"
 cat > "$anchor_file" <<RULES
@@ -84,19 +87,21 @@ cat > "$launch_daemon" <<PLIST
 </plist>
 PLIST
 
-if sudo --non-interactive --list --other-user "$user" 2>/dev/null | grep -q 'may run the following'; then
-  echo "$user can still use sudo through another rule" >&2
-  exit 1
-fi
+for user in $users; do
+  if sudo --non-interactive --list --other-user "$user" 2>/dev/null | grep -q 'may run the following'; then
+    echo "$user can still use sudo through another rule" >&2
+    exit 1
+  fi
+done
 
-# Only the granted user, and only before its expiry, may open a session here.
+# Only the granted users, and only before their expiry, may open a session here.
 members_of "$run_as_group" | while read -r member; do
-  if [ "$member" != "$user" ] || [ "$expired" = true ]; then
+  if ! granted "$member" || [ "$expired" = true ]; then
     lock_out "$member"
   fi
 done
 if [ "$expired" = true ]; then
-  echo "$user's access expired at $expires"
+  echo "$users: access expired at $expires"
 else
-  echo "$user is a standard user, refused the instance metadata service"
+  echo "$users: standard users, refused the instance metadata service"
 fi

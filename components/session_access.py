@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from components.arns import AwsAccount
 from components.contract import CHAINED_SESSION_SECONDS, PROJECT, RUN_AS_TAG
 from components.encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupArgs
+from components.run_as_user import PartyOsUsers
 from components.session_document import session_document_content
 from components.session_policies import (
     instance_session_policy,
@@ -27,8 +28,9 @@ class SessionParty:
     """The party, as the ABAC tag's value names it."""
     role_name: str
     """Its session role's name (the their stack derives the same one)."""
-    run_as_user: str
-    """The OS user its sessions run as."""
+    os_users: PartyOsUsers
+    """The OS users its sessions run as: one shared (the role's Run As tag), or one per person (the session
+    tag its trust then requires)."""
     trusted_role_arn: pulumi.Input[str]
     """The party's local role, the only principal the session role trusts."""
     external_id: pulumi.Input[str]
@@ -93,10 +95,15 @@ class ThirdPartySessionAccess(pulumi.ComponentResource):
                 name=party.role_name,
                 description=f"Session Manager sessions of {party.name} on the instances tagged for it",
                 assume_role_policy=pulumi.Output.json_dumps(
-                    session_role_trust_policy(party.trusted_role_arn, party.external_id, party.expires)
+                    session_role_trust_policy(
+                        party.trusted_role_arn, party.external_id, party.expires, party.os_users.prefix
+                    )
                 ),
                 max_session_duration=CHAINED_SESSION_SECONDS,
-                tags={RUN_AS_TAG: party.run_as_user, args.tag_key: party.name},
+                # With one user per person the role has no Run As tag: a session without its own tag never
+                # starts (the document has no default user), and the trust refuses one anyway.
+                tags={args.tag_key: party.name}
+                | ({RUN_AS_TAG: party.os_users.shared_user} if party.os_users.shared_user else {}),
                 opts=child,
             )
             for party in args.parties

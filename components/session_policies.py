@@ -16,6 +16,7 @@ from typing import Any
 import pulumi
 
 from components.arns import AwsAccount, arn, instance_arn, ssm_document_arn
+from components.contract import RUN_AS_TAG, person_os_user
 from components.iam_documents import Statement, iam_time, policy_document, statement
 from components.log_group_policies import log_group_writer_statements
 
@@ -25,8 +26,21 @@ def _before(expires: datetime | None) -> dict[str, dict[str, Any]]:
     return {"DateLessThan": {"aws:CurrentTime": iam_time(expires)}} if expires else {}
 
 
+def own_os_user_tag(os_user_prefix: str) -> dict[str, str]:
+    """The Run As session tag must name the caller's own OS user: the party's prefix followed by the source
+    identity the chain carries (the person's IAM user name), whatever the number of people."""
+    return {f"aws:RequestTag/{RUN_AS_TAG}": person_os_user(os_user_prefix, "${aws:SourceIdentity}")}
+
+
+ONLY_THE_RUN_AS_TAG = {"ForAllValues:StringEquals": {"aws:TagKeys": [RUN_AS_TAG]}}
+"""No session tag but the Run As one (keys compared exactly, so no other spelling of it either)."""
+
+
 def session_role_trust_policy(
-    trusted_role_arn: pulumi.Input[str], external_id: pulumi.Input[str], expires: datetime | None
+    trusted_role_arn: pulumi.Input[str],
+    external_id: pulumi.Input[str],
+    expires: datetime | None,
+    os_user_prefix: str | None = None,
 ) -> dict[str, Any]:
     """Only the party's local role, with the ExternalId, carrying a source identity, before expiry; the
     session is named after that source identity (the person), so no one can take another's session name.
@@ -34,17 +48,27 @@ def session_role_trust_policy(
     ``sts:ExternalId`` and ``sts:RoleSessionName`` are condition keys of ``sts:AssumeRole`` only (Service
     Authorization Reference), so they gate that action; ``sts:SetSourceIdentity``, which the chain also
     needs and which grants nothing by itself, gets a statement of its own.
+
+    With ``os_user_prefix`` (each person an OS user of their own), the session must carry the Run As
+    session tag, which overrides the role's tag of the same key (AssumeRole API reference, Tags), naming
+    the caller's own user; ``sts:TagSession`` is allowed for that tag and value only. Without it, no
+    session tag is allowed at all.
     """
     principal = {"AWS": trusted_role_arn}
     source_identity_present = {"Null": {"sts:SourceIdentity": "false"}}
-    return policy_document(
+    own_os_user = own_os_user_tag(os_user_prefix) if os_user_prefix else {}
+    statements = [
         statement(
             "PartyRoleWithExternalIdAndSourceIdentity",
             "Allow",
             "sts:AssumeRole",
             principal=principal,
             condition={
-                "StringEquals": {"sts:ExternalId": external_id, "sts:RoleSessionName": "${aws:SourceIdentity}"},
+                "StringEquals": {
+                    "sts:ExternalId": external_id,
+                    "sts:RoleSessionName": "${aws:SourceIdentity}",
+                    **own_os_user,
+                },
                 **source_identity_present,
                 **_before(expires),
             },
@@ -56,7 +80,18 @@ def session_role_trust_policy(
             principal=principal,
             condition={**source_identity_present, **_before(expires)},
         ),
-    )
+    ]
+    if os_user_prefix:
+        statements.append(
+            statement(
+                "PartyRoleTagsItsSessionWithTheCallersOwnOsUser",
+                "Allow",
+                "sts:TagSession",
+                principal=principal,
+                condition={"StringEquals": own_os_user, **ONLY_THE_RUN_AS_TAG, **_before(expires)},
+            )
+        )
+    return policy_document(*statements)
 
 
 def session_role_permissions_policy(

@@ -8,7 +8,9 @@ from typing import Any
 import pulumi
 
 from components.config import ConfigError
+from components.config.checks import check_person_os_user
 from components.config.yours import ExplicitTrust, ThirdPartyConfig
+from components.run_as_user import PartyOsUsers
 from components.session_access import SessionParty
 
 
@@ -16,7 +18,12 @@ def session_party(party: ThirdPartyConfig, index: int) -> SessionParty:
     """The party as its session access needs it. Whom its role trusts comes from the values in config, or
     from its their stack, read through the stack reference ``their-stack-<index>`` and checked."""
     if isinstance(party.trust, ExplicitTrust):
-        return _with_trust(party, party.trust.role_arn, pulumi.Output.secret(party.trust.external_id.value))
+        return _with_trust(
+            party,
+            party.trust.role_arn,
+            pulumi.Output.secret(party.trust.external_id.value),
+            PartyOsUsers(party.run_as_user, party.os_user_prefix, party.people),
+        )
 
     key = party.config_key
     stack, customer = party.trust.stack, party.trust.customer
@@ -28,25 +35,67 @@ def session_party(party: ThirdPartyConfig, index: int) -> SessionParty:
         lambda values: values if customer is None else _customer_outputs(key, stack, customer, values)
     )
 
+    where = f"{key}.stack" if customer is None else f"{key}.customer"
+
     def required(output_name: str) -> pulumi.Output[Any]:
-        where = f"{key}.stack" if customer is None else f"{key}.customer"
         shown_name = output_name if customer is None else f"customers.{customer}.{output_name}"
         return outputs.apply(lambda values: require_their_output(where, stack, shown_name, values.get(output_name)))
 
-    # Every value waits for the party name check, so nothing is trusted from a mismatched stack.
+    # Every value waits for the checks of the party's name and people, so nothing is trusted from a stack
+    # that disagrees with the config.
     party_name = required("partyName").apply(
         lambda name: check_their_party_name(f"{key}.name", stack, party.name, name)
     )
-    role_arn = pulumi.Output.all(party_name, required("assumeRoleArn")).apply(lambda values: values[1])
-    external_id = pulumi.Output.all(party_name, required("externalId")).apply(lambda values: values[1])
-    return _with_trust(party, role_arn, pulumi.Output.secret(external_id))
+    people = pulumi.Output.all(party_name, outputs).apply(
+        lambda values: their_people(key, where, stack, party.os_user_prefix, values[1])
+    )
+
+    def after_checks(value: pulumi.Output[Any]) -> pulumi.Output[Any]:
+        return pulumi.Output.all(people, value).apply(lambda values: values[1])
+
+    role_arn = after_checks(required("assumeRoleArn"))
+    external_id = after_checks(required("externalId"))
+    return _with_trust(
+        party,
+        role_arn,
+        pulumi.Output.secret(external_id),
+        PartyOsUsers(party.run_as_user, party.os_user_prefix, people),
+    )
 
 
-def _with_trust(party: ThirdPartyConfig, role_arn: pulumi.Input[str], external_id: pulumi.Output[str]) -> SessionParty:
+def their_people(key: str, where: str, stack: str, prefix: str | None, outputs: dict[str, Any]) -> list[str]:
+    """The people a their stack gives OS users of their own, checked against this party's config: both sides
+    must agree on per-person users and their prefix, and every person must make a valid Linux user name
+    (the names go into the converge script)."""
+    declared = outputs.get("osUserPrefix")
+    if prefix is None:
+        if declared:
+            raise ConfigError(
+                key,
+                f"has runAsUser but stack {stack} gives each person an OS user (osUserPrefix {declared!r}); "
+                f"set osUserPrefix {declared!r} in place of runAsUser, or ask its admin to remove it",
+            )
+        return []
+    if declared != prefix:
+        raise ConfigError(
+            f"{key}.osUserPrefix",
+            f"is {prefix!r} but stack {stack} declares osUserPrefix {declared!r}; they must match",
+        )
+    people = require_their_output(where, stack, "people", outputs.get("people"))
+    if not isinstance(people, list) or not all(isinstance(person, str) for person in people):
+        raise ConfigError(where, f'expected stack {stack} to export "people" as a list of IAM user names')
+    for person in people:
+        check_person_os_user(f"{where} (its people)", f"{key}.osUserPrefix", prefix, person)
+    return people
+
+
+def _with_trust(
+    party: ThirdPartyConfig, role_arn: pulumi.Input[str], external_id: pulumi.Output[str], os_users: PartyOsUsers
+) -> SessionParty:
     return SessionParty(
         name=party.name,
         role_name=party.role_name,
-        run_as_user=party.run_as_user,
+        os_users=os_users,
         trusted_role_arn=role_arn,
         external_id=external_id,
         expires=party.expires,

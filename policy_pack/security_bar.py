@@ -176,10 +176,34 @@ def validate_cross_account_trust(args: ResourceValidationArgs, report_violation:
             report_violation(f"the role trusts {', '.join(chaining)} without requiring an ExternalId (sts:ExternalId)")
 
 
+def validate_session_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    """A trust may allow session tags only for the Run As tag, naming the caller's own OS user."""
+    if args.resource_type != ROLE:
+        return
+    own_os_user_key = f"aws:RequestTag/{RUN_AS_TAG}"
+    for statement in _statements(args.props.get("assumeRolePolicy")):
+        if statement.get("Effect") != "Allow" or not _covers(statement.get("Action"), "sts:TagSession"):
+            continue
+        condition = statement.get("Condition") or {}
+        keys = _as_list((condition.get("ForAllValues:StringEquals") or {}).get("aws:TagKeys"))
+        values = _as_list((condition.get("StringEquals") or {}).get(own_os_user_key))
+        if keys != [RUN_AS_TAG]:
+            report_violation(f"the role allows session tags other than {RUN_AS_TAG} (aws:TagKeys)")
+        if len(values) != 1 or not str(values[0]).endswith("${aws:SourceIdentity}"):
+            report_violation(f"the role allows a {RUN_AS_TAG} session tag that is not the caller's own OS user")
+
+
+def _is_session_role(role: Any) -> bool:
+    """A role with the Run As tag, or whose trust requires the Run As session tag (one OS user per person)."""
+    return RUN_AS_TAG in (role.props.get("tags") or {}) or f"aws:RequestTag/{RUN_AS_TAG}" in json.dumps(
+        role.props.get("assumeRolePolicy") or ""
+    )
+
+
 def validate_session_role_denies_assume_role(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Every session role (a role with the Run As tag) explicitly denies assuming further roles."""
+    """Every session role explicitly denies assuming further roles."""
     for role in args.resources:
-        if role.resource_type != ROLE or RUN_AS_TAG not in (role.props.get("tags") or {}):
+        if role.resource_type != ROLE or not _is_session_role(role):
             continue
         attached = [
             r for r in args.resources if r.resource_type == ROLE_POLICY and role.urn in {d.urn for d in r.dependencies}
@@ -317,6 +341,13 @@ POLICIES = [
         validate=validate_cross_account_trust,
         enforcement_level=MANDATORY,
         config_schema=OWN_ACCOUNTS_CONFIG,
+    ),
+    ResourceValidationPolicy(
+        name="session-tags-name-the-callers-own-os-user",
+        description=f"A role's trust allows session tags only for {RUN_AS_TAG}, only as the caller's own OS user "
+        "(a prefix and ${aws:SourceIdentity}). Mandatory: a free session tag lets a person run as anyone's user.",
+        validate=validate_session_tags,
+        enforcement_level=MANDATORY,
     ),
     StackValidationPolicy(
         name="session-roles-deny-assume-role",

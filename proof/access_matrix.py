@@ -15,8 +15,8 @@ from pathlib import Path
 
 from components.arns import assumed_role_arn, iam_role_arn, instance_arn, ssm_document_arn
 from components.config import ConfigError, YoursStackConfig, parse_stack_config
-from components.config.yours import TheirStackReference
-from components.contract import LOCAL_ROLE_NAME, PROJECT, RUN_AS_TAG
+from components.config.yours import TheirStackReference, ThirdPartyConfig
+from components.contract import LOCAL_ROLE_NAME, PROJECT, RUN_AS_TAG, person_os_user
 from components.iam_documents import iam_time
 from harness.aws_mocks import AwsMocks, ExistingInstance, StackReferenceOutputs
 from harness.program_run import ProgramRun, read_stack_file, run_program
@@ -25,6 +25,9 @@ from proof.iam_engine import Request, evaluate
 
 STAND_IN_EXTERNAL_ID = "access-report-stand-in"
 STAND_IN_ACCOUNT = "000000000000"
+STAND_IN_PERSON = "person"
+"""The one person a stand-in their stack gives, for a party with per-person users: its real people are in
+its their stack, which the report cannot read."""
 DEPLOYED = datetime(1970, 1, 1, tzinfo=UTC)
 """When the report takes the stack to have been deployed: before any expiry, which a deployment requires
 to be still to come. The decisions are made at the report's own time, against the expiries themselves."""
@@ -42,7 +45,7 @@ class Cell:
     allowed: bool
     """Whether the engine allows a session there through the managed document."""
     os_user: str | None
-    """The OS user its sessions run as (the role's SSMSessionRunAs tag)."""
+    """The OS user its sessions run as (the role's SSMSessionRunAs tag), or each person's."""
     until: datetime | None
     """When the party's access ends, if ever."""
     document: str
@@ -91,7 +94,8 @@ def _stand_ins(config: YoursStackConfig, region: str) -> AwsMocks:
                     "partyName": party.name,
                     "assumeRoleArn": iam_role_arn("aws", STAND_IN_ACCOUNT, LOCAL_ROLE_NAME),
                     "externalId": STAND_IN_EXTERNAL_ID,
-                },
+                }
+                | ({"osUserPrefix": party.os_user_prefix, "people": [STAND_IN_PERSON]} if party.os_user_prefix else {}),
                 frozenset({"externalId"}),
             )
             for party in config.third_parties
@@ -145,10 +149,19 @@ def _decide(run: ProgramRun, config: YoursStackConfig, at: datetime) -> list[Cel
             instance=instance.key,
             granted=instance.granted_to == party.name and (party.expires is None or at < party.expires),
             allowed=answers[(party.name, instance.granted_to)] == answers[(party.name, None)] == "Allowed",
-            os_user=policies.role_tags[outputs["sessionRoles"][party.name]].get(RUN_AS_TAG),
+            os_user=_os_users(party) or policies.role_tags[outputs["sessionRoles"][party.name]].get(RUN_AS_TAG),
             until=party.expires,
             document=document,
         )
         for party in config.third_parties
         for instance in config.instances
     ]
+
+
+def _os_users(party: ThirdPartyConfig) -> str | None:
+    """Each person's OS user, for a party with per-person users (None for a party sharing one user)."""
+    if party.os_user_prefix is None:
+        return None
+    # A party on your backend names its people in its their stack, which the report cannot read.
+    people = party.people or ["<IAM user name>"]
+    return ", ".join(person_os_user(party.os_user_prefix, person) for person in people)

@@ -25,7 +25,7 @@ from components.arns import (
     log_group_arn,
     ssm_document_arn,
 )
-from components.contract import DEFAULT_TAG_KEY, LOCAL_ROLE_NAME
+from components.contract import DEFAULT_TAG_KEY, LOCAL_ROLE_NAME, RUN_AS_TAG
 from proof.access_model import RegisteredPolicies
 from proof.iam_engine import Decision, Request, evaluate
 
@@ -61,6 +61,11 @@ DATA_PERIMETER = "IAM User Guide: aws:Ec2InstanceSourceVpc and aws:Ec2InstanceSo
 ENDPOINT_POLICY = "AWS PrivateLink Guide: Control access to VPC endpoints using endpoint policies"
 EXPIRY = "IAM User Guide: Date condition operators (aws:CurrentTime)"
 SWEEPER = "Service Authorization Reference, Systems Manager: ssm:TerminateSession and its session-id tag"
+RUN_AS_SESSION_TAG = (
+    "Systems Manager User Guide: Turn on Run As support (SSMSessionRunAs); AWS STS AssumeRole, Tags "
+    "(a session tag overrides the role's tag of the same key)"
+)
+TAG_CONDITIONS = "IAM User Guide: Passing session tags in AWS STS (aws:RequestTag, aws:TagKeys on sts:TagSession)"
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class World:
 
     their_a: dict[str, Any]
     their_b: dict[str, Any]
+    """Party B gives each person an OS user of their own (prefix ``tpb-``); its users are alice and bob too."""
     yours: dict[str, Any]
     instance_a: str
     """The ARN of the instance granted to party A."""
@@ -183,6 +189,19 @@ class Names:
             "sts:RoleSessionName": "alice",
             "aws:CurrentTime": self.w.before_expiry,
         }
+
+    def hop_2_b(self, person: str, os_user: str | None) -> dict[str, str | list[str]]:
+        """Party B's chain for ``person``, tagging its session with ``os_user`` (None: no tag)."""
+        context: dict[str, str | list[str]] = {
+            "sts:ExternalId": self.w.their_b["externalId"],
+            "aws:SourceIdentity": person,
+            "sts:SourceIdentity": person,
+            "sts:RoleSessionName": person,
+            "aws:CurrentTime": self.w.before_expiry,
+        }
+        if os_user is not None:
+            context |= {f"aws:RequestTag/{RUN_AS_TAG}": os_user, "aws:TagKeys": [RUN_AS_TAG]}
+        return context
 
     @property
     def in_session(self) -> dict[str, str]:
@@ -411,6 +430,88 @@ def cross_account(n: Names) -> list[Case]:
             "ImplicitlyDenied",
             "session tags could choose another Run As user; the trust grants no sts:TagSession",
             SESSION_TAGS,
+        ),
+    ]
+
+
+# -- one OS user per person: party B's people, each their own Run As user (hop 2) --------------------------
+
+
+def os_user_per_person(n: Names) -> list[Case]:
+    alice_local, bob_local, session_role_b = n.local(THEIR_B, "alice"), n.local(THEIR_B, "bob"), n.session_role("B")
+    prefix = n.their_b["osUserPrefix"]
+
+    def refused(name: str, person: str, os_user: str, why: str) -> list[Case]:
+        # Their admin may give the local role anything in their account: only your trust decides.
+        local = alice_local if person == "alice" else bob_local
+        return [
+            Case(
+                f"{name} ({action})",
+                assume(local, session_role_b, n.hop_2_b(person, os_user), action),
+                "ImplicitlyDenied",
+                why,
+                RUN_AS_SESSION_TAG,
+                also=(ADMIN,),
+            )
+            for action in ("sts:AssumeRole", "sts:TagSession")
+        ]
+
+    return [
+        *(
+            Case(
+                f"party B's alice takes her session as her own OS user ({action})",
+                assume(alice_local, session_role_b, n.hop_2_b("alice", f"{prefix}alice"), action),
+                "Allowed",
+                "her party's prefix followed by her source identity is the one value her session may carry",
+                RUN_AS_SESSION_TAG,
+            )
+            for action in ("sts:AssumeRole", "sts:TagSession")
+        ),
+        *refused(
+            "party B's bob tags his session as alice's OS user",
+            "bob",
+            f"{prefix}alice",
+            "the value must end in his own source identity, whether he sends it or a transitive tag carries it",
+        ),
+        Case(
+            "party B's alice with no Run As tag at all",
+            assume(alice_local, session_role_b, n.hop_2_b("alice", None)),
+            "ImplicitlyDenied",
+            "with one user per person a session must say whose it is; the role has no shared user to fall back on",
+            RUN_AS_SESSION_TAG,
+            also=(ADMIN,),
+        ),
+        *(
+            case
+            for os_user, what in [
+                ("root", "root"),
+                ("ec2-user", "ec2-user, who has sudo"),
+                ("third-party-a", "party A's OS user"),
+                ("tpa-alice", "another prefix with her own name"),
+            ]
+            for case in refused(
+                f"party B's alice tags her session as {what}",
+                "alice",
+                os_user,
+                "only her party's prefix followed by her own source identity is allowed",
+            )
+        ),
+        Case(
+            "party B's alice adds a second session tag",
+            assume(
+                alice_local,
+                session_role_b,
+                {
+                    **n.hop_2_b("alice", f"{prefix}alice"),
+                    f"aws:RequestTag/{DEFAULT_TAG_KEY}": "Third_Party_A",
+                    "aws:TagKeys": [RUN_AS_TAG, DEFAULT_TAG_KEY],
+                },
+                "sts:TagSession",
+            ),
+            "ImplicitlyDenied",
+            "no session tag but the Run As one: any other would be a principal tag her party never had",
+            TAG_CONDITIONS,
+            also=(ADMIN,),
         ),
     ]
 
@@ -870,6 +971,7 @@ def access_ends(n: Names) -> list[Case]:
 GROUPS: dict[str, Callable[[Names], list[Case]]] = {
     "their account": their_account,
     "cross-account": cross_account,
+    "one OS user per person": os_user_per_person,
     "session role": session_role,
     "instance and network": instance_and_network,
     "data": data,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from components.contract import RUN_AS_TAG
 from proof.access_model import RegisteredPolicies
 
 Mutation = Callable[[RegisteredPolicies], RegisteredPolicies]
@@ -28,10 +29,13 @@ def on_every_statement(edit: Callable[[dict[str, Any]], None]) -> Mutation:
     return mutate
 
 
-def without_condition_key(key: str) -> Mutation:
-    """Every condition on ``key`` (or on a key starting with ``key``) removed, wherever it appears."""
+def without_condition_key(key: str, sid: str | None = None) -> Mutation:
+    """Every condition on ``key`` (or on a key starting with ``key``) removed, wherever it appears (or in the
+    statements with this Sid only)."""
 
     def edit(statement: dict[str, Any]) -> None:
+        if sid is not None and statement.get("Sid") != sid:
+            return
         condition = statement.get("Condition", {})
         for operator in list(condition):
             for condition_key in [k for k in condition[operator] if k.startswith(key)]:
@@ -87,4 +91,9 @@ def mutations(tag_key: str) -> dict[str, Mutation]:
         "endpoints admit only this account's principals": without_condition_key("aws:PrincipalAccount"),
         "endpoints reach only this account's resources": without_condition_key("aws:ResourceAccount"),
         "S3 gateway reads only AWS's listed buckets": widened_statement("ReadAwsOwnedRepositoriesAndAgentBuckets"),
+        "the Run As session tag names the caller's own OS user": without_condition_key(f"aws:RequestTag/{RUN_AS_TAG}"),
+        "a session must carry the Run As tag (one OS user per person)": without_condition_key(
+            f"aws:RequestTag/{RUN_AS_TAG}", sid="PartyRoleWithExternalIdAndSourceIdentity"
+        ),
+        "no session tag but the Run As one": without_condition_key("aws:TagKeys"),
     }

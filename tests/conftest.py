@@ -28,6 +28,13 @@ THEIR_STACKS = {
     "Third_Party_A": ("organization/third-party-ec2-access/their", "222233334444"),
     "Third_Party_B": ("organization/third-party-ec2-access/their-b", "333344445555"),
 }
+THEIR_CONFIG: dict[str, dict[str, Any]] = {
+    "Third_Party_A": {},
+    "Third_Party_B": {"osUserPrefix": "tpb-", "users": ["alice", "bob"]},
+}
+"""What each party's their stack sets beyond the committed file: party B gives each person an OS user."""
+PARTY_B = {"name": "Third_Party_B", "stack": THEIR_STACKS["Third_Party_B"][0], "osUserPrefix": "tpb-"}
+"""Party B as the reference yours configuration has it."""
 
 
 def run_their(mocks: AwsMocks | None = None, *, expect_error: bool = False, **overrides: Any) -> ProgramRun:
@@ -39,7 +46,9 @@ def run_their(mocks: AwsMocks | None = None, *, expect_error: bool = False, **ov
 def their_stack_references(partition: str = "aws") -> dict[str, StackReferenceOutputs]:
     """Each party's their stack, run under mocks in its own account, as the yours stack reads it."""
     return {
-        stack: stack_reference_outputs(run_their(AwsMocks(partition=partition, account_id=account), partyName=party))
+        stack: stack_reference_outputs(
+            run_their(AwsMocks(partition=partition, account_id=account), partyName=party, **THEIR_CONFIG[party])
+        )
         for party, (stack, account) in THEIR_STACKS.items()
     }
 

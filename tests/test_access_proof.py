@@ -22,7 +22,7 @@ from harness.program_run import stack_reference_outputs
 from proof.access_model import RegisteredPolicies, collect_policies
 from proof.decision_cases import GROUPS, THEIR_A, THEIR_B, YOURS, World, decide, decision_table
 from proof.mutations import mutations
-from tests.conftest import THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
+from tests.conftest import THEIR_CONFIG, PARTY_B, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
 
 ROLE = "aws:iam/role:Role"
 
@@ -39,7 +39,7 @@ def proof() -> Proof:
     their_a = run_their(
         AwsMocks(account_id=THEIR_A), partyName="Third_Party_A", requireMfa=True, users=["alice", "bob"]
     )
-    their_b = run_their(AwsMocks(account_id=THEIR_B), partyName="Third_Party_B")
+    their_b = run_their(AwsMocks(account_id=THEIR_B), partyName="Third_Party_B", **THEIR_CONFIG["Third_Party_B"])
     expires = (datetime.now(UTC) + timedelta(days=90)).replace(microsecond=0)
     stack_a, stack_b = THEIR_STACKS["Third_Party_A"][0], THEIR_STACKS["Third_Party_B"][0]
     yours = run_yours(
@@ -48,7 +48,7 @@ def proof() -> Proof:
         ),
         thirdParties=[
             {"name": "Third_Party_A", "stack": stack_a, "runAsUser": "third-party-a", "expires": expires.isoformat()},
-            {"name": "Third_Party_B", "stack": stack_b, "runAsUser": "third-party-b"},
+            PARTY_B,
         ],
     )
     instances = yours.stack_outputs["instances"]

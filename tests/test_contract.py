@@ -36,6 +36,14 @@ def test_the_helper_asks_for_the_chained_session_the_session_role_allows():
     assert chain.CHAINED_SESSION_SECONDS == contract.CHAINED_SESSION_SECONDS
 
 
+def test_the_helper_tags_sessions_with_the_run_as_tag_and_names_os_users_as_the_program_does():
+    from third_party_ec2_access_credentials.model import ChainRequest
+
+    request = ChainRequest("arn:local", "arn:yours", "extid-123", os_user_prefix="tpb-")
+    assert chain.RUN_AS_TAG == contract.RUN_AS_TAG
+    assert request.os_user("alice") == contract.person_os_user("tpb-", "alice")
+
+
 def test_the_helper_checks_external_ids_as_the_yours_config_does():
     assert helper_cli.EXTERNAL_ID_PATTERN == contract.EXTERNAL_ID_PATTERN
 

@@ -12,13 +12,14 @@ import pytest
 from harness.aws_mocks import AwsMocks
 from harness.program_run import ProgramRun, stack_reference_outputs
 from harness.wire import Secret, plain_occurrences
-from tests.conftest import THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
+from tests.conftest import THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
 
 
 @pytest.fixture(scope="module")
 def their_runs() -> dict[str, ProgramRun]:
     return {
-        party: run_their(AwsMocks(account_id=account), partyName=party) for party, (_, account) in THEIR_STACKS.items()
+        party: run_their(AwsMocks(account_id=account), partyName=party, **THEIR_CONFIG[party])
+        for party, (_, account) in THEIR_STACKS.items()
     }
 
 
@@ -46,8 +47,9 @@ def test_their_stack_may_assume_exactly_the_role_yours_creates(party, their_runs
 def test_yours_trusts_exactly_their_local_role_with_the_same_external_id(party, their_runs, yours_run_from_their_runs):
     their = their_runs[party].stack_outputs
     role = session_role(yours_run_from_their_runs, yours_run_from_their_runs.stack_outputs["sessionRoles"][party])
-    assume, carry = role.json_input("assumeRolePolicy")["Statement"]
+    assume, carry, *tag_own_os_user = role.json_input("assumeRolePolicy")["Statement"]
     assert assume["Principal"] == carry["Principal"] == {"AWS": their["assumeRoleArn"]}
+    assert [s["Principal"] for s in tag_own_os_user] == [{"AWS": their["assumeRoleArn"]}] * len(tag_own_os_user)
     assert their["assumeRoleArn"] == their_runs[party].one("aws:iam/role:Role").outputs["arn"]
     assert assume["Condition"]["StringEquals"]["sts:ExternalId"] == their["externalId"]
     their_condition = their_runs[party].one("aws:iam/rolePolicy:RolePolicy").json_input("policy")["Statement"][0]
@@ -71,3 +73,23 @@ def test_the_external_id_stays_secret_end_to_end(party, their_runs, yours_run_fr
         assert plain_occurrences(run.raw_stack_outputs, external_id) == []
         for resource in run.resources:
             assert plain_occurrences(resource.raw_inputs, external_id) == [], resource.name
+
+
+def test_both_sides_agree_on_each_persons_os_user(their_runs, yours_run_from_their_runs):
+    # Party B gives each person an OS user: its local role may send, and your trust accepts, the same tag.
+    their = their_runs["Third_Party_B"]
+    role = session_role(
+        yours_run_from_their_runs, yours_run_from_their_runs.stack_outputs["sessionRoles"]["Third_Party_B"]
+    )
+    (yours_tagging,) = [s for s in role.json_input("assumeRolePolicy")["Statement"] if s["Action"] == "sts:TagSession"]
+    (their_tagging,) = [
+        s
+        for s in their.one("aws:iam/rolePolicy:RolePolicy").json_input("policy")["Statement"]
+        if s["Action"] == "sts:TagSession"
+    ]
+    assert their_tagging["Resource"] == their.stack_outputs["yourRoleArn"]
+    assert their_tagging["Condition"] == yours_tagging["Condition"]
+    assert yours_tagging["Condition"]["StringEquals"] == {"aws:RequestTag/SSMSessionRunAs": "tpb-${aws:SourceIdentity}"}
+    assert their.stack_outputs["osUserPrefix"] == "tpb-"
+    assert their.stack_outputs["people"] == ["alice", "bob"]
+    assert "--os-user-prefix tpb-" in their.stack_outputs["awsCliConfig"]["bob"]

@@ -46,7 +46,7 @@ class Mac(PrivateSystem):
     def converge(self, user: str = USER, expires: datetime | None = None):
         self.state_file.write_text(json.dumps(self.state))
         self.log.write_text("")
-        self.script.write_text(run_as_user_script(user, expires))
+        self.script.write_text(run_as_user_script([user], expires))
         result = self.run(
             f"STANDIN_STATE={self.state_file} STANDIN_LOG={self.log} launch_daemons={self.launch_daemons}"
             f" PATH={self.bin}:$PATH bash {self.script}"

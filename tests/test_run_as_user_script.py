@@ -30,7 +30,7 @@ needs_sudo = pytest.mark.skipif(shutil.which("sudo") is None, reason="the sudo r
 
 def test_the_script_passes_shellcheck(tmp_path):
     script = tmp_path / "run-as-user.sh"
-    script.write_text("#!/bin/bash\n" + run_as_user_script(USER))
+    script.write_text("#!/bin/bash\n" + run_as_user_script([USER]))
     shellcheck = Path(sys.executable).parent / "shellcheck"
     result = subprocess.run([str(shellcheck), str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
@@ -66,7 +66,7 @@ class PrivateSystem:
         )
 
     def run_script(self, user: str = USER, before: str = "true") -> subprocess.CompletedProcess[str]:
-        self.script.write_text(run_as_user_script(user))
+        self.script.write_text(run_as_user_script([user]))
         return self.run(f"{before} && bash {self.script}")
 
     def shadow_entry(self, user: str = USER) -> list[str]:
@@ -205,7 +205,7 @@ def answers(result: subprocess.CompletedProcess[str]) -> list[str]:
 
 @needs_root
 def test_a_run_as_user_is_refused_imds_while_root_and_ssm_user_are_answered(instance):
-    instance.script.write_text(run_as_user_script(USER))
+    instance.script.write_text(run_as_user_script([USER]))
     result = instance.run_with_imds(
         f"useradd --create-home ssm-user && {instance.fetch(IMDS_V4, USER)} ; bash {instance.script} >/dev/null"
         f" && {instance.fetch(IMDS_V4, USER)} && {instance.fetch(IMDS_V6, USER)}"
@@ -225,9 +225,9 @@ def test_a_run_as_user_is_refused_imds_while_root_and_ssm_user_are_answered(inst
 
 @needs_root
 def test_the_rule_covers_every_run_as_user_and_is_loaded_again_at_boot(instance):
-    instance.script.write_text(run_as_user_script(USER))
+    instance.script.write_text(run_as_user_script([USER]))
     other = instance.script.with_name("other.sh")
-    other.write_text(run_as_user_script("third-party-b"))
+    other.write_text(run_as_user_script(["third-party-b"]))
     result = instance.run_with_imds(
         f"bash {instance.script} >/dev/null && bash {other} >/dev/null && bash {instance.script} >/dev/null"
         # A reboot: the running rules are gone, then the nftables service loads its configuration.
@@ -241,7 +241,7 @@ def test_the_rule_covers_every_run_as_user_and_is_loaded_again_at_boot(instance)
 
 @needs_root
 def test_without_nft_the_user_is_never_made(instance):
-    instance.script.write_text(run_as_user_script(USER))
+    instance.script.write_text(run_as_user_script([USER]))
     result = instance.run(f"PATH=/nonexistent /bin/bash {instance.script}")
     assert result.returncode != 0
     assert "nft is missing" in result.stderr
@@ -249,7 +249,7 @@ def test_without_nft_the_user_is_never_made(instance):
 
 
 def test_the_association_runs_each_platforms_script_whole():
-    script = run_as_user_script(USER)
+    script = run_as_user_script([USER])
     assert COMMON_SCRIPT.read_text() + 'case "$(uname -s)" in' in script
     assert f"\n*)\n{SCRIPT.read_text()};;\nesac\n" in script
     assert f"\nDarwin)\n{MACOS_SCRIPT.read_text()};;\n" in script
@@ -271,7 +271,7 @@ def scripts(system: PrivateSystem, **grants: datetime | None) -> dict[str, Path]
     paths = {}
     for user, expires in grants.items():
         paths[user] = system.script.with_name(f"{user}.sh")
-        paths[user].write_text(run_as_user_script(user, expires))
+        paths[user].write_text(run_as_user_script([user], expires))
     return paths
 
 
@@ -321,8 +321,8 @@ def test_revoking_a_party_locks_its_user_out_on_the_next_run_of_any_grant(system
 @needs_root
 def test_after_its_expiry_the_partys_own_run_locks_its_user_out(system):
     before, after = system.script.with_name("before.sh"), system.script.with_name("after.sh")
-    before.write_text(run_as_user_script(USER, FUTURE))
-    after.write_text(run_as_user_script(USER, PAST))
+    before.write_text(run_as_user_script([USER], FUTURE))
+    after.write_text(run_as_user_script([USER], PAST))
     result = system.run(f"bash {before} >/dev/null && {LEFT_BEHIND} && bash {after} && {COUNT_LEFT}")
     assert result.returncode == 0, result.stderr
     assert "access expired" in result.stdout
@@ -333,8 +333,8 @@ def test_after_its_expiry_the_partys_own_run_locks_its_user_out(system):
 @needs_root
 def test_an_extended_grant_lets_the_user_in_again(system):
     expired, extended = system.script.with_name("expired.sh"), system.script.with_name("extended.sh")
-    expired.write_text(run_as_user_script(USER, PAST))
-    extended.write_text(run_as_user_script(USER, FUTURE))
+    expired.write_text(run_as_user_script([USER], PAST))
+    extended.write_text(run_as_user_script([USER], FUTURE))
     result = system.run(f"bash {expired} >/dev/null && bash {extended} >/dev/null")
     assert result.returncode == 0, result.stderr
     assert not locked_out(system)

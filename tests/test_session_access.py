@@ -13,7 +13,7 @@ from components.iam_documents import iam_time
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource
 from harness.wire import Secret, plain_occurrences
-from tests.conftest import THEIR_STACKS, run_yours, their_stack_references, yours_mocks
+from tests.conftest import PARTY_B, THEIR_STACKS, run_yours, their_stack_references, yours_mocks
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -79,7 +79,7 @@ def expiring() -> tuple[ProgramRun, str]:
             "runAsUser": "third-party-a",
             "expires": expires,
         },
-        {"name": "Third_Party_B", "stack": THEIR_STACKS["Third_Party_B"][0], "runAsUser": "third-party-b"},
+        PARTY_B,
     ]
     return run_yours(thirdParties=parties), expires
 

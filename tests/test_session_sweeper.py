@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 
 from functions import session_sweeper
 from harness.program_run import ProgramRun
-from tests.conftest import THEIR_STACKS, run_yours
+from tests.conftest import PARTY_B, THEIR_STACKS, run_yours
 
 DOCUMENT = "third-party-ec2-access-yours-session"
 ROLE_A, ROLE_B = "SSMStartSession_IAM_Role_ThirdPartyA", "SSMStartSession_IAM_Role_ThirdPartyB"
@@ -126,7 +126,7 @@ def expiring() -> ProgramRun:
                 "runAsUser": "third-party-a",
                 "expires": "2031-01-02T03:04:05Z",
             },
-            {"name": "Third_Party_B", "stack": stack_b, "runAsUser": "third-party-b"},
+            PARTY_B,
         ]
     )
 

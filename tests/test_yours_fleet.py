@@ -7,7 +7,7 @@ import pytest
 from components.run_as_user import run_as_user_script
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun
-from tests.conftest import THEIR_STACKS, run_yours, yours_mocks
+from tests.conftest import PARTY_B, THEIR_STACKS, run_yours, yours_mocks
 
 INSTANCE = "aws:ec2/instance:Instance"
 ASSOCIATION = "aws:ssm/association:Association"
@@ -154,12 +154,13 @@ def test_the_instance_policy_arns_follow_the_partition():
 def test_each_run_as_user_is_created_on_exactly_its_partys_instances(yours_run):
     associations = {a.inputs["targets"][0]["values"][0]: a for a in yours_run.of_type(ASSOCIATION)}
     assert sorted(associations) == ["Third_Party_A", "Third_Party_B"]
-    for party, user in [("Third_Party_A", "third-party-a"), ("Third_Party_B", "third-party-b")]:
+    # Party A shares one user; party B's their stack gives its people, each their own (tpb- and their name).
+    for party, users in [("Third_Party_A", ["third-party-a"]), ("Third_Party_B", ["tpb-alice", "tpb-bob"])]:
         association = associations[party]
         assert association.inputs["targets"] == [{"key": "tag:ExternalAccessGrantedTo", "values": [party]}]
         assert association.inputs["name"] == "AWS-RunShellScript"
-        assert association.inputs["parameters"] == {"commands": run_as_user_script(user)}
-        assert f"user='{user}'" in association.inputs["parameters"]["commands"]
+        assert association.inputs["parameters"] == {"commands": run_as_user_script(users)}
+        assert f"users='{' '.join(users)}'" in association.inputs["parameters"]["commands"]
         assert association.inputs["scheduleExpression"].startswith("rate(")  # converges on new and re-tagged instances
 
 
@@ -168,7 +169,7 @@ def test_an_expiring_partys_association_and_first_boot_carry_its_expiry():
         thirdParties=[
             {"name": "Third_Party_A", "stack": THEIR_STACKS["Third_Party_A"][0], "runAsUser": "third-party-a",
              "expires": "2031-01-02T03:04:05Z"},
-            {"name": "Third_Party_B", "stack": THEIR_STACKS["Third_Party_B"][0], "runAsUser": "third-party-b"},
+            PARTY_B,
         ]
     )  # fmt: skip
     commands = {
@@ -199,5 +200,9 @@ def test_instances_output_names_each_instance_its_party_and_os_user(yours_run):
     outputs = yours_run.stack_outputs["instances"]
     assert outputs == {
         "instance-a": {"id": instance(yours_run, "instance-a").id, "party": "Third_Party_A", "osUser": "third-party-a"},
-        "instance-b": {"id": instance(yours_run, "instance-b").id, "party": "Third_Party_B", "osUser": "third-party-b"},
+        "instance-b": {
+            "id": instance(yours_run, "instance-b").id,
+            "party": "Third_Party_B",
+            "osUser": "tpb-<IAM user name>",
+        },
     }

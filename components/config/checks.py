@@ -6,12 +6,25 @@ import re
 import unicodedata
 
 from components.config.errors import ConfigError, shown
-from components.contract import IAM_NAME_MAX_LENGTH, derive_session_role_name
+from components.contract import IAM_NAME_MAX_LENGTH, derive_session_role_name, person_os_user
 
 _IAM_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]+")
 """IAM user and role names: ASCII letters, digits and ``_+=,.@-``."""
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+LINUX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+"""A Linux user name that useradd accepts everywhere: lowercase, digits, _ and -, up to 32 characters."""
+SYSTEM_USERS = frozenset(
+    {"root", "bin", "daemon", "adm", "lp", "sync", "shutdown", "halt", "mail", "operator", "games", "ftp", "nobody"}
+)
+SUDO_USERS = frozenset({"ec2-user", "ssm-user"})
+"""Both have sudo on Amazon Linux: ec2-user from the image, ssm-user from SSM Agent."""
+SYSTEMD_USERS_PREFIX = "systemd-"
+
+_OS_USER_PREFIX = re.compile(r"[a-z_][a-z0-9_-]{0,28}[-_]")
+"""2-30 characters ending in - or _, so that a person's user (the prefix and a name of 2 or more) fits 32."""
+OS_USER_PREFIX_EXAMPLE = "tpa-"
 
 _TAG_VALUE_PUNCTUATION = set("_.:/=+-@")
 TAG_VALUE_MAX_LENGTH = 256
@@ -65,3 +78,29 @@ def check_iam_name(key: str, name: str, what: str, *, min_length: int = 1) -> No
             key,
             f"expected {what}: {min_length}-{IAM_NAME_MAX_LENGTH} ASCII letters, digits and _+=,.@-, got {shown(name)}",
         )
+
+
+def check_os_user_prefix(key: str, prefix: str) -> None:
+    """The prefix of a party's per-person OS users: no system or sudo account can start with it."""
+    if not _OS_USER_PREFIX.fullmatch(prefix):
+        raise ConfigError(
+            key,
+            "expected 2-30 lowercase letters, digits, _ and -, starting with a letter or _ and ending in - or _ "
+            f"(such as {OS_USER_PREFIX_EXAMPLE}), got {shown(prefix)}",
+        )
+    reserved = sorted(name for name in SYSTEM_USERS | SUDO_USERS | {SYSTEMD_USERS_PREFIX} if name.startswith(prefix))
+    if reserved or prefix.startswith(SYSTEMD_USERS_PREFIX):
+        clash = reserved[0] if reserved else f"{SYSTEMD_USERS_PREFIX}*"
+        raise ConfigError(key, f"expected a prefix no system or sudo account starts with; {clash} does")
+
+
+def check_person_os_user(key: str, prefix_key: str, prefix: str, person: str) -> str:
+    """The OS user of one person of a party with per-person users, checked to be a Linux user name."""
+    os_user = person_os_user(prefix, person)
+    if not LINUX_USER.fullmatch(os_user):
+        raise ConfigError(
+            key,
+            f"expected a name that makes a Linux user with {prefix_key} {prefix} (lowercase letters, digits, _ and -, "
+            f"32 characters in all), got {shown(person)}",
+        )
+    return os_user

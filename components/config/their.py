@@ -7,13 +7,30 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from components.config.checks import check_account_id, check_iam_name, check_party_name, session_role_name
+from components.config.checks import (
+    check_account_id,
+    check_iam_name,
+    check_os_user_prefix,
+    check_party_name,
+    check_person_os_user,
+    session_role_name,
+)
 from components.config.errors import ConfigError, ObjectValue, RawValues, shown
 
 THEIR_KEYS = frozenset(
-    {"account", "partyName", "yourAccountId", "yourRoleName", "customers", "users", "requireMfa", "accessKeySerial"}
+    {
+        "account",
+        "partyName",
+        "yourAccountId",
+        "yourRoleName",
+        "osUserPrefix",
+        "customers",
+        "users",
+        "requireMfa",
+        "accessKeySerial",
+    }
 )
-ONE_CUSTOMER_KEYS = ("partyName", "yourAccountId", "yourRoleName")
+ONE_CUSTOMER_KEYS = ("partyName", "yourAccountId", "yourRoleName", "osUserPrefix")
 """A stack serving one customer names it with these; a stack serving several lists them in customers."""
 
 DEFAULT_USERS = ("alice",)
@@ -39,6 +56,9 @@ class CustomerConfig:
     """The session role in that account that the local role may assume."""
     users: tuple[str, ...]
     """The users who may chain into that account (all of the stack's users unless it names some)."""
+    os_user_prefix: str | None = None
+    """When that account gives each person an OS user of their own: its prefix (the person's is the prefix
+    and their user name), which their sessions must carry as a session tag."""
 
 
 @dataclass(frozen=True)
@@ -59,11 +79,13 @@ def parse_their_config(values: RawValues) -> TheirStackConfig:
     users = _users(values)
     if values.structured("customers", default=None) is None:
         customers = (_one_customer(values, users),)
+        _check_os_users(customers, users, lambda _: "osUserPrefix")
     else:
         given = [key for key in ONE_CUSTOMER_KEYS if values.text(key) is not None]
         if given:
             raise ConfigError(given[0], "belongs in each entry of customers when customers is set, not beside it")
         customers = _customers(values, users)
+        _check_os_users(customers, users, lambda index: f"customers[{index}].osUserPrefix")
     return TheirStackConfig(
         customers=customers,
         users=users,
@@ -86,7 +108,10 @@ def _customer(
     your_account_id = required("yourAccountId")
     check_account_id(key("yourAccountId"), your_account_id)
     your_role_name = session_role_name(key("partyName"), party_name, key("yourRoleName"), optional("yourRoleName"))
-    return CustomerConfig(name, party_name, your_account_id, your_role_name, users)
+    os_user_prefix = optional("osUserPrefix")
+    if os_user_prefix is not None:
+        check_os_user_prefix(key("osUserPrefix"), os_user_prefix)
+    return CustomerConfig(name, party_name, your_account_id, your_role_name, users, os_user_prefix)
 
 
 def _one_customer(values: RawValues, users: tuple[str, ...]) -> CustomerConfig:
@@ -99,7 +124,9 @@ def _customers(values: RawValues, users: tuple[str, ...]) -> tuple[CustomerConfi
         raise ConfigError("customers", "expected at least one customer")
     customers: list[CustomerConfig] = []
     for index, raw in enumerate(entries):
-        entry = ObjectValue(f"customers[{index}]", raw, {"name", "partyName", "yourAccountId", "yourRoleName", "users"})
+        entry = ObjectValue(
+            f"customers[{index}]", raw, {"name", "partyName", "yourAccountId", "yourRoleName", "osUserPrefix", "users"}
+        )
         name = entry.required_text("name")
         if not _CUSTOMER_NAME.fullmatch(name):
             raise ConfigError(
@@ -117,6 +144,16 @@ def _customers(values: RawValues, users: tuple[str, ...]) -> tuple[CustomerConfi
                 )
         customers.append(dataclasses.replace(customer, users=tuple(served)))
     return tuple(customers)
+
+
+def _check_os_users(
+    customers: tuple[CustomerConfig, ...], users: tuple[str, ...], prefix_key: Callable[[int], str]
+) -> None:
+    """Each user of a customer with per-person OS users must make a valid Linux user name there."""
+    for index, customer in enumerate(customers):
+        if customer.os_user_prefix is not None:
+            for user in customer.users:
+                check_person_os_user(f"users[{users.index(user)}]", prefix_key(index), customer.os_user_prefix, user)
 
 
 def _users(values: RawValues) -> tuple[str, ...]:

@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.config.checks import check_party_name, session_role_name
+from components.config.checks import (
+    LINUX_USER,
+    SUDO_USERS,
+    SYSTEM_USERS,
+    SYSTEMD_USERS_PREFIX,
+    check_iam_name,
+    check_os_user_prefix,
+    check_party_name,
+    check_person_os_user,
+    session_role_name,
+)
 from components.config.errors import ConfigError, ObjectValue, RawValues, shown
 from components.contract import DEFAULT_TAG_KEY, EXTERNAL_ID_PATTERN
 
@@ -56,12 +66,6 @@ RESERVED_ADDRESSES_PER_SUBNET = 5
 """AWS keeps the first four addresses and the last one of every subnet."""
 
 _TAG_KEY = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}")
-_LINUX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
-SYSTEM_USERS = frozenset(
-    {"root", "bin", "daemon", "adm", "lp", "sync", "shutdown", "halt", "mail", "operator", "games", "ftp", "nobody"}
-)
-SUDO_USERS = frozenset({"ec2-user", "ssm-user"})
-"""Both have sudo on Amazon Linux: ec2-user from the image, ssm-user from SSM Agent."""
 _INSTANCE_ID = re.compile(r"i-([0-9a-f]{8}|[0-9a-f]{17})")
 _INSTANCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 _INSTANCE_TYPE = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9-]+")
@@ -105,8 +109,13 @@ class ExplicitTrust:
 class ThirdPartyConfig:
     name: str
     """The ABAC tag value of this party's instances, and the name its their stack declares."""
-    run_as_user: str
-    """The plain OS user its sessions run as."""
+    run_as_user: str | None
+    """The plain OS user every session of the party runs as; None when each person has their own."""
+    os_user_prefix: str | None
+    """When set, each person runs as this prefix and their IAM user name (``tpa-alice``) instead."""
+    people: tuple[str, ...]
+    """Its people's IAM user names, given in config for a party with per-person users and explicit trust
+    (a party on your backend gives them in its their stack's outputs instead)."""
     role_name: str
     """Its session role in your account."""
     trust: TheirStackReference | ExplicitTrust
@@ -236,17 +245,32 @@ def _third_parties(values: RawValues, *, secret: bool, now: datetime) -> tuple[T
         party = ObjectValue(
             f"thirdParties[{index}]",
             entry,
-            {"name", "stack", "customer", "roleArn", "externalId", "runAsUser", "expires", "roleName"},
+            {
+                "name",
+                "stack",
+                "customer",
+                "roleArn",
+                "externalId",
+                "runAsUser",
+                "osUserPrefix",
+                "people",
+                "expires",
+                "roleName",
+            },
         )
         name = party.required_text("name")
         check_party_name(party.key("name"), name)
         role_name = session_role_name(party.key("name"), name, party.key("roleName"), party.text("roleName"))
+        trust = _trust(party, secret=secret)
+        run_as_user, os_user_prefix, people = _os_users(party, trust)
         parties.append(
             ThirdPartyConfig(
                 name=name,
-                run_as_user=_run_as_user(party),
+                run_as_user=run_as_user,
+                os_user_prefix=os_user_prefix,
+                people=people,
                 role_name=role_name,
-                trust=_trust(party, secret=secret),
+                trust=trust,
                 expires=_expires(party, now),
                 config_key=party.path,
             )
@@ -257,17 +281,72 @@ def _third_parties(values: RawValues, *, secret: bool, now: datetime) -> tuple[T
         "thirdParties", "roleName", [p.role_name for p in parties], "IAM role names", normalize=str.casefold
     )
     _reject_repeats("thirdParties", "runAsUser", [p.run_as_user for p in parties], "OS users (give each party its own)")
+    _reject_shared_os_user_names(parties)
     return tuple(parties)
+
+
+def _os_users(
+    party: ObjectValue, trust: TheirStackReference | ExplicitTrust
+) -> tuple[str | None, str | None, tuple[str, ...]]:
+    """One shared OS user (runAsUser), or one per person (osUserPrefix, and people when trust is explicit)."""
+    if party.has("runAsUser") == party.has("osUserPrefix"):
+        raise ConfigError(
+            party.path,
+            "expected either runAsUser (one OS user for the whole party) or osUserPrefix (one per person), "
+            "exactly one of the two",
+        )
+    if party.has("runAsUser"):
+        if party.has("people"):
+            raise ConfigError(party.key("people"), "goes with osUserPrefix only; runAsUser is one user for everyone")
+        return _run_as_user(party), None, ()
+    prefix_key = party.key("osUserPrefix")
+    prefix = party.required_text("osUserPrefix")
+    check_os_user_prefix(prefix_key, prefix)
+    if isinstance(trust, TheirStackReference):
+        if party.has("people"):
+            raise ConfigError(
+                party.key("people"), "goes with roleArn and externalId only; a their stack gives its own people"
+            )
+        return None, prefix, ()
+    people = party.list("people", "IAM user names", default=[])
+    if not people:
+        raise ConfigError(
+            party.key("people"), "expected the IAM user names of the party's people, each of whom gets an OS user"
+        )
+    for index, person in enumerate(people):
+        key = f"{party.key('people')}[{index}]"
+        if not isinstance(person, str):
+            raise ConfigError(key, f"expected an IAM user name, got {shown(person)}")
+        check_iam_name(key, person, "an IAM user name", min_length=2)
+        check_person_os_user(key, prefix_key, prefix, person)
+    _reject_repeats(party.key("people"), None, people, "people", normalize=str.casefold)
+    return None, prefix, tuple(people)
+
+
+def _reject_shared_os_user_names(parties: list[ThirdPartyConfig]) -> None:
+    """No OS user of one party may be a user of another: no party's users start with another's prefix."""
+    for index, party in enumerate(parties):
+        if party.os_user_prefix is None:
+            continue
+        for other_index, other in enumerate(parties):
+            names = other.os_user_prefix or other.run_as_user
+            if other_index != index and names is not None and names.startswith(party.os_user_prefix):
+                what = "osUserPrefix" if other.os_user_prefix else "runAsUser"
+                raise ConfigError(
+                    f"thirdParties[{index}].osUserPrefix",
+                    f"expected a prefix no other party's OS users start with; thirdParties[{other_index}].{what} "
+                    f"{names} does",
+                )
 
 
 def _run_as_user(party: ObjectValue) -> str:
     key = party.key("runAsUser")
     user = party.required_text("runAsUser")
-    if not _LINUX_USER.fullmatch(user):
+    if not LINUX_USER.fullmatch(user):
         raise ConfigError(key, f"expected a Linux user name (lowercase, digits, _ and -, up to 32), got {shown(user)}")
     if user in SUDO_USERS:
         raise ConfigError(key, f"expected a plain user without sudo; {user} has sudo on Amazon Linux")
-    if user in SYSTEM_USERS or user.startswith("systemd-"):
+    if user in SYSTEM_USERS or user.startswith(SYSTEMD_USERS_PREFIX):
         raise ConfigError(key, f"expected a user of its own; {user} is a system account")
     return user
 

@@ -21,10 +21,12 @@ OWNER_ONLY_DIRECTORY = 0o700
 
 
 class CredentialCache:
-    """One file per chain (source profile and both roles)."""
+    """One file per chain (source profile, both roles, and the OS user prefix asked for)."""
 
     def __init__(self, directory: str, source_profile: str, request: ChainRequest) -> None:
-        chain_key = "\n".join([source_profile, request.local_role_arn, request.your_role_arn])
+        chain_key = "\n".join(
+            [source_profile, request.local_role_arn, request.your_role_arn, request.os_user_prefix or ""]
+        )
         self.directory = directory
         # os.path rather than pathlib: a cache hit imports as little as it can.
         self.path = os.path.join(directory, f"{hashlib.sha256(chain_key.encode()).hexdigest()[:32]}.json")

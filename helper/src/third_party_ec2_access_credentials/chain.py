@@ -21,6 +21,9 @@ __all__ = ["CHAINED_SESSION_SECONDS", "Chain", "ChainRequest", "ClientFactory", 
 CHAINED_SESSION_SECONDS = 3600
 """STS caps a session obtained by role chaining at one hour; a copy of the contract's (components/contract.py)."""
 
+RUN_AS_TAG = "SSMSessionRunAs"
+"""Session Manager's Run As tag; a copy of the contract's (components/contract.py), compared by a test."""
+
 _USER_ARN = re.compile(r"arn:[a-z-]+:iam::[0-9]{12}:user/(?:.*/)?([^/]+)")
 _REFUSED_SOURCE_KEY = {"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch"}
 
@@ -58,18 +61,21 @@ def first_hop(source_sts: Any, request: ChainRequest, user: str, mfa_code: Calla
 
 
 def second_hop(clients: ClientFactory, request: ChainRequest, user: str, local: Credentials) -> Credentials:
-    """The local role into your account's session role, with the ExternalId, under the same name."""
+    """The local role into your account's session role, with the ExternalId, under the same name; tagged
+    with the user's own OS user when that account gives each person one."""
+    parameters: dict[str, Any] = {
+        "RoleArn": request.your_role_arn,
+        "RoleSessionName": user,
+        "ExternalId": request.external_id,
+        "DurationSeconds": CHAINED_SESSION_SECONDS,
+    }
+    os_user = request.os_user(user)
+    if os_user:
+        parameters["Tags"] = [{"Key": RUN_AS_TAG, "Value": os_user}]
     try:
-        return Credentials.from_sts(
-            clients("sts", local).assume_role(
-                RoleArn=request.your_role_arn,
-                RoleSessionName=user,
-                ExternalId=request.external_id,
-                DurationSeconds=CHAINED_SESSION_SECONDS,
-            )["Credentials"]
-        )
+        return Credentials.from_sts(clients("sts", local).assume_role(**parameters)["Credentials"])
     except ClientError as error:
-        raise _session_role_refused(error, request) from None
+        raise _session_role_refused(error, request, os_user) from None
 
 
 def own_user_name(source_sts: Any) -> str:
@@ -110,9 +116,12 @@ def _local_role_refused(error: ClientError, request: ChainRequest) -> HelperErro
     )
 
 
-def _session_role_refused(error: ClientError, request: ChainRequest) -> HelperError:
+def _session_role_refused(error: ClientError, request: ChainRequest, os_user: str | None) -> HelperError:
     code = error.response["Error"]["Code"]
+    checks = "the ExternalId file and the role ARN" + (
+        f", and the --os-user-prefix (you asked for OS user {os_user})" if os_user else ""
+    )
     return HelperError(
-        f"the session role {request.your_role_arn} refused the chain ({code}): check the ExternalId file and the "
-        "role ARN; if both are right, your party's access has expired or been revoked: ask that account's admin"
+        f"the session role {request.your_role_arn} refused the chain ({code}): check {checks}; if all are right, "
+        "your party's access has expired or been revoked: ask that account's admin"
     )

@@ -68,7 +68,12 @@ def run_check(
         source_sts = clients("sts", None)
         user = step("you, with your own key", lambda: own_user_name(source_sts), lambda _: caller(None))
         local = step("hop 1: your local role", lambda: first_hop(source_sts, request, user, mfa_code), caller)
-        yours = step("hop 2: the session role", lambda: second_hop(clients, request, user, local), caller)
+        os_user = request.os_user(user)
+        yours = step(
+            "hop 2: the session role",
+            lambda: second_hop(clients, request, user, local),
+            lambda credentials: caller(credentials) + (f", as OS user {os_user}" if os_user else ""),
+        )
         ssm = clients("ssm", yours)
         for instance_id in target.granted:
             rows += _start_session(ssm, instance_id, target.document_name, expect_allowed=True)

@@ -62,6 +62,7 @@ def main(
             your_role_arn=args.your_role_arn,
             external_id=read_external_id(os.path.expanduser(args.external_id_file)),
             mfa_serial=args.mfa_serial,
+            os_user_prefix=args.os_user_prefix,
         )
         _check_access_not_expired(args.access_expires, now())
         if args.command == "credentials":
@@ -243,7 +244,7 @@ def _check_access_not_expired(access_expires: str | None, now: datetime) -> None
 
 
 REQUIRED_CHAIN_OPTIONS = ("source_profile", "local_role_arn", "your_role_arn", "external_id_file")
-CHAIN_OPTIONS = (*REQUIRED_CHAIN_OPTIONS, "mfa_serial", "mfa_code", "access_expires")
+CHAIN_OPTIONS = (*REQUIRED_CHAIN_OPTIONS, "mfa_serial", "mfa_code", "access_expires", "os_user_prefix")
 """What both commands need to chain the roles."""
 
 
@@ -295,6 +296,11 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument(
             "--access-expires", metavar="TIME", help="when your access ends (ISO-8601 UTC), if you were told"
+        )
+        command.add_argument(
+            "--os-user-prefix",
+            metavar="PREFIX",
+            help="when the other account gives each person an OS user: its prefix; you run as it and your user name",
         )
     credentials.add_argument("--region", help="the region for the sign-in calls (default: the source profile's)")
     credentials.add_argument(

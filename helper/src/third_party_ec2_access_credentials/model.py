@@ -63,10 +63,15 @@ class Credentials:
 class ChainRequest:
     """What the role chain needs. Its repr leaves the ExternalId out."""
 
-    __slots__ = ("external_id", "local_role_arn", "mfa_serial", "your_role_arn")
+    __slots__ = ("external_id", "local_role_arn", "mfa_serial", "os_user_prefix", "your_role_arn")
 
     def __init__(
-        self, local_role_arn: str, your_role_arn: str, external_id: str, mfa_serial: str | None = None
+        self,
+        local_role_arn: str,
+        your_role_arn: str,
+        external_id: str,
+        mfa_serial: str | None = None,
+        os_user_prefix: str | None = None,
     ) -> None:
         self.local_role_arn = local_role_arn
         """The third party's ``3P_IAM_Assume_Role``."""
@@ -76,6 +81,13 @@ class ChainRequest:
         """The ExternalId that account requires."""
         self.mfa_serial = mfa_serial
         """The user's MFA device, when the local role requires MFA."""
+        self.os_user_prefix = os_user_prefix
+        """When the other account gives each person an OS user: its prefix (the user's is the prefix and
+        their own IAM user name), sent as the session's Run As tag."""
+
+    def os_user(self, user: str) -> str | None:
+        """The OS user ``user`` runs as in the other account, when it gives each person their own."""
+        return self.os_user_prefix + user if self.os_user_prefix else None
 
     def __repr__(self) -> str:
         return f"ChainRequest(local_role_arn={self.local_role_arn!r}, your_role_arn={self.your_role_arn!r})"
