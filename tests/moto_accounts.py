@@ -55,8 +55,11 @@ def admin_session(account: str, endpoint_url: str | None) -> boto3.Session:
     )
 
 
-def create_chain_accounts(endpoint_url: str | None = None, *, external_id: str = EXTERNAL_ID) -> ChainAccounts:
-    """alice and her local role in their account; the session role in yours."""
+def create_chain_accounts(
+    endpoint_url: str | None = None, *, external_id: str = EXTERNAL_ID, os_user_prefix: str | None = None
+) -> ChainAccounts:
+    """alice and her local role in their account; the session role in yours (with one OS user per person
+    when ``os_user_prefix`` is given)."""
     local_role_arn = iam_role_arn("aws", THEIR_ACCOUNT, LOCAL_ROLE_NAME)
     your_role_arn = iam_role_arn("aws", YOUR_ACCOUNT, YOUR_ROLE_NAME)
 
@@ -79,13 +82,15 @@ def create_chain_accounts(endpoint_url: str | None = None, *, external_id: str =
     their_iam.put_role_policy(
         RoleName=LOCAL_ROLE_NAME,
         PolicyName="assume-your-session-role",
-        PolicyDocument=json.dumps(local_role_permissions_policy(your_role_arn, external_id)),
+        PolicyDocument=json.dumps(local_role_permissions_policy(your_role_arn, external_id, os_user_prefix)),
     )
 
     your_iam = admin_session(YOUR_ACCOUNT, endpoint_url).client("iam", endpoint_url=endpoint_url)
     your_iam.create_role(
         RoleName=YOUR_ROLE_NAME,
-        AssumeRolePolicyDocument=json.dumps(session_role_trust_policy(local_role_arn, external_id, None)),
+        AssumeRolePolicyDocument=json.dumps(
+            session_role_trust_policy(local_role_arn, external_id, None, os_user_prefix)
+        ),
     )
     return ChainAccounts(
         user="alice",

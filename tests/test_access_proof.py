@@ -22,7 +22,7 @@ from harness.program_run import stack_reference_outputs
 from proof.access_model import RegisteredPolicies, collect_policies
 from proof.decision_cases import GROUPS, THEIR_A, THEIR_B, YOURS, World, decide, decision_table
 from proof.mutations import mutations
-from tests.conftest import THEIR_CONFIG, PARTY_B, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
+from tests.conftest import PARTY_B, THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
 
 ROLE = "aws:iam/role:Role"
 

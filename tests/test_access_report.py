@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 import asyncio
 import io
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -230,3 +229,19 @@ def test_at_judges_an_expiry_already_past_at_that_time(tmp_path):
     status, after, stderr = report(path, "--at", "2026-02-01T00:00:00Z")
     assert (status, stderr) == (0, "")
     assert table(after)[("Third_Party_A", "instance-a")][0] == "denied"
+
+
+def test_each_person_of_a_per_person_party_is_shown_with_their_os_user(tmp_path):
+    parties = [
+        {
+            "name": "Third_Party_A",
+            "roleArn": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role",
+            "externalId": {"secure": "v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBB"},
+            "osUserPrefix": "tpa-",
+            "people": ["alice", "bob"],
+        }
+    ]
+    path = variant(tmp_path, thirdParties=parties, instances=[{"name": "instance-a", "grantedTo": "Third_Party_A"}])
+    status, text, stderr = report(path)
+    assert (status, stderr) == (0, "")
+    assert table(text)[("Third_Party_A", "instance-a")][:2] == ["allowed", "tpa-alice, tpa-bob"]

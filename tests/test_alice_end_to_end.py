@@ -7,10 +7,12 @@ process, exactly as the AWS CLI does, against moto's STS and IAM served on loopb
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
 import boto3
+import moto.sts.responses
 
 from harness.aws_mocks import AwsMocks
 from tests.conftest import run_their
@@ -33,3 +35,41 @@ def test_the_pasted_profile_chains_alice_into_your_session_role(moto_endpoint, a
     assert identity["Arn"] == f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"
     cache = aws_home / ".aws" / "third-party-ec2-access" / "cache"
     assert len(list(cache.iterdir())) == 1  # the next AWS CLI command reuses it
+
+
+def test_with_one_os_user_per_person_the_aws_cli_chain_asks_for_her_own_user(moto_endpoint, aws_home, monkeypatch):
+    # moto accepts session tags without keeping them: the test reads what reached its STS endpoint.
+    assume_role_requests: list[dict] = []
+    original = moto.sts.responses.TokenResponse.assume_role
+
+    def recording(self):
+        assume_role_requests.append(dict(self.querystring))
+        return original(self)
+
+    monkeypatch.setattr(moto.sts.responses.TokenResponse, "assume_role", recording)
+    their = run_their(AwsMocks(account_id=THEIR_ACCOUNT), osUserPrefix="tpa-").stack_outputs
+    accounts = create_chain_accounts(moto_endpoint, external_id=their["externalId"], os_user_prefix="tpa-")
+    write_aws_files(
+        aws_home, accounts, config_text=their["awsCliConfig"]["alice"], source_profile="third-party-a-source"
+    )
+    assume_role_requests.clear()  # the setup's own
+    environment = {
+        "HOME": str(aws_home),
+        "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+        "AWS_CONFIG_FILE": str(aws_home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(aws_home / ".aws" / "credentials"),
+        "AWS_ENDPOINT_URL": moto_endpoint,
+    }
+    aws = Path(sys.executable).parent / "aws"
+    result = subprocess.run(
+        [str(aws), "sts", "get-caller-identity", "--profile", "third-party-a", "--query", "Arn", "--output", "text"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(":assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice")
+    hop_1, hop_2 = assume_role_requests
+    assert not [key for key in hop_1 if key.startswith("Tags")]
+    assert (hop_2["Tags.member.1.Key"], hop_2["Tags.member.1.Value"]) == (["SSMSessionRunAs"], ["tpa-alice"])

@@ -83,9 +83,40 @@ def test_yours_account_is_recognised():
         (their(accessKeySerial="0"), "accessKeySerial", "at least 1"),
         (their(requireMFA="true"), "requireMFA", "unknown key"),
         ({"account": "yours", "partyName": "X"}, "partyName", "unknown key for a yours stack"),
+        # one OS user per person (issue 15)
+        (their(osUserPrefix="TPA-"), "osUserPrefix", "lowercase"),
+        (their(osUserPrefix="tpa"), "osUserPrefix", "ending in - or _"),
+        (their(osUserPrefix="a" * 30 + "-"), "osUserPrefix", "2-30"),
+        (their(osUserPrefix="ec2-"), "osUserPrefix", "ec2-user does"),
+        (their(osUserPrefix="systemd-"), "osUserPrefix", "systemd-* does"),
+        (their(osUserPrefix="tpa-", users=json.dumps(["alice", "Bob.Smith"])), "users[1]", "Linux user"),
+        (their(osUserPrefix="tpa-", users=json.dumps(["alice", "b" * 29])), "users[1]", "32 characters in all"),
+        (
+            their(
+                partyName=None,
+                yourAccountId=None,
+                customers=json.dumps(
+                    [
+                        {"name": "acme", "partyName": "Vendor", "yourAccountId": "111122223333"},
+                        {"name": "initech", "partyName": "V", "yourAccountId": "444455556666", "osUserPrefix": "v-"},
+                    ]
+                ),
+                users=json.dumps(["alice", "Bob"]),
+            ),
+            "users[1]",
+            "with customers[1].osUserPrefix v-",
+        ),
     ],
 )
 def test_each_bad_value_is_one_line_naming_the_key(raw, key, expectation):
     message = error_of(raw)
     assert message.startswith(f"third-party-ec2-access:{key}: ")
     assert expectation in message
+
+
+def test_a_person_per_os_user_is_off_unless_a_prefix_is_set():
+    assert parse_stack_config(their()).customers[0].os_user_prefix is None
+    per_person = parse_stack_config(their(osUserPrefix="tpa-", users=json.dumps(["alice", "bob_2"])))
+    assert per_person.customers[0].os_user_prefix == "tpa-"
+    # A name that is fine in IAM but not on Linux is refused only when it must become an OS user.
+    assert parse_stack_config(their(users=json.dumps(["Bob.Smith"]))).users == ("Bob.Smith",)

@@ -21,6 +21,16 @@ PARTY_B = {
 }
 
 
+PER_PERSON_B = {"name": "Third_Party_B", "stack": PARTY_B["stack"], "osUserPrefix": "tpb-"}
+EXPLICIT_PER_PERSON_C = {
+    "name": "Third_Party_C",
+    "roleArn": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role",
+    "externalId": "extid-123",
+    "osUserPrefix": "tpc-",
+    "people": ["carol", "dave"],
+}
+
+
 def yours(**changes) -> dict[str, str]:
     """A valid yours config (two parties, one instance each), with some keys replaced or removed."""
     raw: dict[str, object] = {
@@ -110,7 +120,7 @@ def instance(**changes) -> list[dict[str, object]]:
 
 
 def party(**changes) -> list[dict[str, object]]:
-    return [{**PARTY_A, **changes}, PARTY_B]
+    return [{k: v for k, v in {**PARTY_A, **changes}.items() if v is not None}, PARTY_B]
 
 
 BAD_INPUTS = [
@@ -190,6 +200,28 @@ BAD_INPUTS = [
     (yours(thirdParties=party(runAsUser="ec2-user")), "thirdParties[0].runAsUser", "has sudo"),
     (yours(thirdParties=party(runAsUser="ssm-user")), "thirdParties[0].runAsUser", "has sudo"),
     (yours(thirdParties=party(runAsUser="third-party-b")), "thirdParties[1].runAsUser", "its own"),
+    # one OS user per person (issue 15)
+    (yours(thirdParties=party(osUserPrefix="tpa-")), "thirdParties[0]", "exactly one of the two"),
+    (yours(thirdParties=party(runAsUser=None)), "thirdParties[0]", "exactly one of the two"),
+    (yours(thirdParties=party(runAsUser=None, osUserPrefix="ssm-")), "thirdParties[0].osUserPrefix", "ssm-user does"),
+    (yours(thirdParties=party(runAsUser=None, osUserPrefix="root")), "thirdParties[0].osUserPrefix", "ending in -"),
+    (
+        yours(thirdParties=party(runAsUser=None, osUserPrefix="third-")),
+        "thirdParties[0].osUserPrefix",
+        "thirdParties[1].runAsUser third-party-b does",
+    ),
+    (
+        yours(thirdParties=[{**PER_PERSON_B, "name": "Third_Party_A"}, PER_PERSON_B]),
+        "thirdParties[0].osUserPrefix",
+        "thirdParties[1].osUserPrefix tpb- does",
+    ),
+    (yours(thirdParties=party(people=["alice"])), "thirdParties[0].people", "goes with osUserPrefix only"),
+    (
+        yours(thirdParties=party(runAsUser=None, osUserPrefix="tpa-", people=["alice"])),
+        "thirdParties[0].people",
+        "roleArn and externalId only",
+    ),
+    (yours(thirdParties=[PARTY_A, EXPLICIT_PER_PERSON_C]), "thirdParties[1].externalId", "expected a secret"),
     # where each party's trust comes from, and until when (issue 4)
     (yours(thirdParties=[{"name": "P", "runAsUser": "p-user"}]), "thirdParties[0]", "exactly one of the two"),
     (
@@ -276,3 +308,36 @@ def test_an_external_id_sts_rejects_is_refused_without_showing_it(external_id):
 def test_numbers_set_with_config_set_path_arrive_as_text_and_are_accepted():
     config = parse(yours(session={"idleTimeoutMinutes": "15", "maxDurationMinutes": "120"}))
     assert (config.session.idle_timeout_minutes, config.session.max_duration_minutes) == (15, 120)
+
+
+def test_one_os_user_per_person_is_off_by_default_and_per_party():
+    config = parse(yours(thirdParties=[PARTY_A, PER_PERSON_B]))
+    a, b = config.third_parties
+    assert (a.run_as_user, a.os_user_prefix, a.people) == ("third-party-a", None, ())
+    assert (b.run_as_user, b.os_user_prefix, b.people) == (None, "tpb-", ())  # its their stack gives its people
+
+
+def test_a_per_person_party_on_another_backend_names_its_people():
+    config = parse(
+        yours(thirdParties=[PARTY_A, EXPLICIT_PER_PERSON_C], instances=[]),
+        frozenset({"thirdParties"}),
+    )
+    assert config.third_parties[1].people == ("carol", "dave")
+
+
+@pytest.mark.parametrize(
+    ("people", "key", "expectation"),
+    [
+        ([], "thirdParties[1].people", "IAM user names of the party's people"),
+        (["carol", "carol smith"], "thirdParties[1].people[1]", "IAM user name"),
+        (["carol", "Carol.Smith"], "thirdParties[1].people[1]", "Linux user"),
+        (["carol", "Carol"], "thirdParties[1].people[1]", "Linux user with thirdParties[1].osUserPrefix tpc-"),
+        (["carol", "c" * 29], "thirdParties[1].people[1]", "32 characters in all"),
+        (["carol", "dave", "carol"], "thirdParties[1].people[2]", "repeats"),
+    ],
+)
+def test_bad_people_are_one_line_naming_the_person(people, key, expectation):
+    party_c = {**EXPLICIT_PER_PERSON_C, "people": people}
+    message = error_of(yours(thirdParties=[PARTY_A, party_c], instances=[]), frozenset({"thirdParties"}))
+    assert message.startswith(f"third-party-ec2-access:{key}: "), message
+    assert expectation in message

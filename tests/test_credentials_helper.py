@@ -130,6 +130,34 @@ def test_the_second_hop_passes_the_external_id(accounts):
     }
 
 
+def test_with_an_os_user_prefix_the_second_hop_tags_the_session_with_the_users_own_os_user(accounts):
+    sessions = RecordingSessions()
+    run_helper(accounts, "--os-user-prefix", "tpa-", sessions=sessions).credentials()
+    first, second = sessions.assume_role_calls
+    assert "Tags" not in first  # the local role's trust grants no session tags
+    # The name comes from the user's own key (GetCallerIdentity), never from the command line.
+    assert second["Tags"] == [{"Key": "SSMSessionRunAs", "Value": "tpa-alice"}]
+    assert "TransitiveTagKeys" not in second
+
+
+def test_credentials_cached_without_the_tag_are_not_reused_with_it(accounts):
+    sessions = RecordingSessions()
+    run_helper(accounts, sessions=sessions).credentials()
+    run_helper(accounts, "--os-user-prefix", "tpa-", sessions=sessions).credentials()
+    assert [("Tags" in call) for call in sessions.assume_role_calls] == [False, False, False, True]
+
+
+def test_a_refused_tagged_second_hop_names_the_os_user_it_asked_for(accounts):
+    def stub(stubber):
+        stubber.add_response("get_caller_identity", IDENTITY)
+        stubber.add_response("assume_role", LOCAL_CREDENTIALS)
+        stubber.add_client_error("assume_role", service_error_code="AccessDenied", http_status_code=403)
+
+    outcome = run_helper(accounts, "--os-user-prefix", "tpa-", sessions=stubbed(stub))
+    assert outcome.status == 1
+    assert "and the --os-user-prefix (you asked for OS user tpa-alice)" in outcome.stderr
+
+
 def test_cached_credentials_are_reused_then_refreshed_near_expiry(accounts):
     sessions = RecordingSessions()
     first = run_helper(accounts, sessions=sessions).credentials()

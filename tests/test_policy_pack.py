@@ -146,6 +146,37 @@ def no_deny_on_assume_role(resources: Resources) -> None:
     edit_json(policy, "policy", drop_deny)
 
 
+def per_person_trust(resources: Resources, edit: Callable[[dict], None]) -> None:
+    """Edits the sts:TagSession statement of the session role of party B (one OS user per person)."""
+    role = first(resources, "aws:iam/role:Role", lambda r: "sts:TagSession" in r.props["assumeRolePolicy"])
+
+    def edit_tagging(document: dict) -> None:
+        edit(next(s for s in document["Statement"] if s["Action"] == "sts:TagSession")["Condition"])
+
+    edit_json(role, "assumeRolePolicy", edit_tagging)
+
+
+def session_tag_of_any_value(resources: Resources) -> None:
+    per_person_trust(resources, lambda condition: condition.pop("StringEquals"))
+
+
+def session_tags_of_any_key(resources: Resources) -> None:
+    per_person_trust(resources, lambda condition: condition.pop("ForAllValues:StringEquals"))
+
+
+def no_deny_on_assume_role_of_a_per_person_role(resources: Resources) -> None:
+    # Party B's role has no Run As tag (each person has their own): its trust still marks it a session role.
+    role = first(resources, "aws:iam/role:Role", lambda r: "sts:TagSession" in r.props["assumeRolePolicy"])
+    policy = first(resources, "aws:iam/rolePolicy:RolePolicy", lambda p: p.props["role"] == role.props["name"])
+    edit_json(
+        policy,
+        "policy",
+        lambda document: document.update(
+            Statement=[s for s in document["Statement"] if "sts:AssumeRole" not in json.dumps(s)]
+        ),
+    )
+
+
 def session_logs_deleted_on_destroy(resources: Resources) -> None:
     first(resources, "aws:cloudwatch/logGroup:LogGroup", lambda g: g.props["name"].endswith("/sessions")).props[
         "skipDestroy"
@@ -181,6 +212,13 @@ BROKEN_RULES = [
     (ssh_from_anywhere, "security-groups-allow-only-https-inside", "opens to 0.0.0.0/0"),
     (trust_without_external_id, "cross-account-trust-requires-external-id", "without requiring an ExternalId"),
     (no_deny_on_assume_role, "session-roles-deny-assume-role", "has no explicit Deny on sts:AssumeRole"),
+    (
+        no_deny_on_assume_role_of_a_per_person_role,
+        "session-roles-deny-assume-role",
+        "has no explicit Deny on sts:AssumeRole",
+    ),
+    (session_tag_of_any_value, "session-tags-name-the-callers-own-os-user", "not the caller's own OS user"),
+    (session_tags_of_any_key, "session-tags-name-the-callers-own-os-user", "session tags other than SSMSessionRunAs"),
     (session_logs_deleted_on_destroy, "session-logs-encrypted-and-kept", "must be kept when the stack is destroyed"),
     (run_as_off, "session-documents-record-and-run-as", "must set runAsEnabled to true"),
     (endpoint_without_policy, "vpc-endpoints-carry-a-policy", "must carry a policy"),

@@ -43,10 +43,10 @@ class Mac(PrivateSystem):
             "pf": {"anchors": {}, "enabled": False},
         }
 
-    def converge(self, user: str = USER, expires: datetime | None = None):
+    def converge(self, user: str = USER, expires: datetime | None = None, users: list[str] | None = None):
         self.state_file.write_text(json.dumps(self.state))
         self.log.write_text("")
-        self.script.write_text(run_as_user_script([user], expires))
+        self.script.write_text(run_as_user_script(users or [user], expires))
         result = self.run(
             f"STANDIN_STATE={self.state_file} STANDIN_LOG={self.log} launch_daemons={self.launch_daemons}"
             f" PATH={self.bin}:$PATH bash {self.script}"
@@ -129,6 +129,21 @@ def test_after_its_expiry_the_user_is_locked_out(mac):
     assert USER in mac.state["disabled"]
     assert mac.state["users"][USER]["UserShell"] == "/usr/bin/false"
     assert USER not in mac.state["processes"]
+
+
+@needs_root
+def test_each_person_gets_a_standard_user_and_one_no_longer_listed_is_locked_out(mac):
+    converged(mac, users=["tpb-alice", "tpb-bob"])
+    uids = {mac.state["users"][u]["UniqueID"] for u in ("tpb-alice", "tpb-bob")}
+    assert uids == {"502", "503"}  # each its own id: their files and processes tell them apart
+    assert sorted(mac.state["groups"][RUN_AS_GROUP]) == ["tpb-alice", "tpb-bob"]
+    anchor = mac.state["pf"]["anchors"]["third-party-ec2-access"]
+    assert "user { 502,503 }" in anchor
+    mac.state["processes"]["tpb-bob"] = 1
+    converged(mac, users=["tpb-alice"])
+    assert "tpb-bob" in mac.state["disabled"]
+    assert "tpb-bob" not in mac.state["processes"]
+    assert "tpb-alice" not in mac.state["disabled"]
 
 
 @needs_root

@@ -351,3 +351,63 @@ def test_users_the_stack_did_not_make_are_never_touched(system):
     assert result.returncode == 0, result.stderr
     assert "ops=1" in result.stdout
     assert system.shadow_entry("ops")[7] == ""
+
+
+# -- one OS user per person: each of a party's people, and only those still listed ----------------------
+
+ALICE, BOB = "tpb-alice", "tpb-bob"
+
+
+def bobs_leftovers() -> str:
+    return LEFT_BEHIND.replace(USER, BOB)
+
+
+@needs_root
+def test_each_person_gets_a_plain_user_of_their_own_refused_imds(instance):
+    instance.script.write_text(run_as_user_script([ALICE, BOB], FUTURE))
+    result = instance.run_with_imds(
+        f"bash {instance.script} >/dev/null && {instance.fetch(IMDS_V4, ALICE)} && {instance.fetch(IMDS_V4, BOB)}"
+        f" && {instance.fetch(IMDS_V4)}"
+    )
+    assert answers(result) == ["REFUSED", "REFUSED", "role-credentials"]
+    uids = {instance.passwd_entry(user)[2] for user in (ALICE, BOB)}
+    assert len(uids) == 2  # their files and processes tell them apart
+    for user in (ALICE, BOB):
+        assert not locked_out(instance, user)
+        assert (instance.home / user).is_dir()
+    assert sorted(instance.group_members(RUN_AS_GROUP)) == [ALICE, BOB]
+
+
+@needs_root
+def test_a_person_no_longer_listed_is_locked_out_and_the_others_keep_working(system):
+    both, alice_only = system.script.with_name("both.sh"), system.script.with_name("alice.sh")
+    both.write_text(run_as_user_script([ALICE, BOB], FUTURE))
+    alice_only.write_text(run_as_user_script([ALICE], FUTURE))
+    alices_work = LEFT_BEHIND.replace(USER, ALICE)
+    result = system.run(
+        f"bash {both} >/dev/null && {alices_work} && {bobs_leftovers()} && bash {alice_only}"
+        f" && echo alice=$(pgrep -c -u {ALICE} || true) bob=$(pgrep -c -u {BOB} || true)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{BOB} is locked out" in result.stdout
+    assert "alice=1 bob=0" in result.stdout
+    assert locked_out(system, BOB)
+    assert not locked_out(system, ALICE)
+    assert (system.home / BOB).is_dir()  # kept: his files still name him
+
+
+@needs_root
+def test_a_people_list_cannot_smuggle_a_system_account(system):
+    script = system.script.with_name("people.sh")
+    script.write_text(run_as_user_script([ALICE, "svc-daemon"], FUTURE))
+    result = system.run(f"useradd --system svc-daemon && bash {script}")
+    assert result.returncode != 0
+    assert "refusing to manage svc-daemon: it is a system account" in result.stderr
+    assert f"{ALICE}:" not in (system.etc / "passwd").read_text()  # checked before anyone is made
+
+
+def test_names_that_are_not_linux_users_never_reach_the_script():
+    with pytest.raises(ValueError, match="not Linux user names"):
+        run_as_user_script([ALICE, "x'; rm -rf / #"])
+    with pytest.raises(ValueError, match="at least one"):
+        run_as_user_script([])

@@ -10,10 +10,10 @@ import jsonschema
 import pytest
 
 from components.iam_documents import iam_time
-from harness.aws_mocks import ExistingInstance
-from harness.program_run import ProgramRun, RegisteredResource
+from harness.aws_mocks import AwsMocks, ExistingInstance
+from harness.program_run import ProgramRun, RegisteredResource, stack_reference_outputs
 from harness.wire import Secret, plain_occurrences
-from tests.conftest import PARTY_B, THEIR_STACKS, run_yours, their_stack_references, yours_mocks
+from tests.conftest import PARTY_B, THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -122,7 +122,42 @@ def test_the_run_as_tag_names_the_partys_os_user(yours_run):
         "SSMSessionRunAs": "third-party-a",
         "ExternalAccessGrantedTo": "Third_Party_A",
     }
-    assert session_role(yours_run, "Third_Party_B").inputs["tags"]["SSMSessionRunAs"] == "third-party-b"
+    # Party B gives each person their own user: its role has no Run As tag to fall back on.
+    assert session_role(yours_run, "Third_Party_B").inputs["tags"] == {"ExternalAccessGrantedTo": "Third_Party_B"}
+
+
+def test_a_per_person_partys_trust_requires_and_allows_only_the_callers_own_run_as_tag(yours_run):
+    assume, carry, tag = session_role(yours_run, "Third_Party_B").json_input("assumeRolePolicy")["Statement"]
+    own_os_user = {"aws:RequestTag/SSMSessionRunAs": "tpb-${aws:SourceIdentity}"}
+    assert own_os_user.items() <= assume["Condition"]["StringEquals"].items()
+    assert "aws:RequestTag/SSMSessionRunAs" not in json.dumps(carry)
+    assert (tag["Action"], tag["Principal"]) == ("sts:TagSession", assume["Principal"])
+    assert tag["Condition"] == {
+        "StringEquals": own_os_user,
+        "ForAllValues:StringEquals": {"aws:TagKeys": ["SSMSessionRunAs"]},
+    }
+
+
+def test_a_shared_user_partys_trust_allows_no_session_tag(yours_run):
+    assert "TagSession" not in json.dumps(session_role(yours_run).json_input("assumeRolePolicy"))
+
+
+def test_the_trust_stays_the_same_size_whatever_the_number_of_people():
+    def trust_of_b(people: list[str]) -> str:
+        their_b = run_their(
+            AwsMocks(account_id=THEIR_STACKS["Third_Party_B"][1]),
+            partyName="Third_Party_B",
+            osUserPrefix="tpb-",
+            users=people,
+        )
+        run = run_yours(
+            yours_mocks(
+                stack_references={**their_stack_references(), PARTY_B["stack"]: stack_reference_outputs(their_b)}
+            )
+        )
+        return session_role(run, "Third_Party_B").inputs["assumeRolePolicy"]
+
+    assert trust_of_b(["alice"]) == trust_of_b([f"person{n:03}" for n in range(40)])
 
 
 # -- the session role's permissions ---------------------------------------------------------------

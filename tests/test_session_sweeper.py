@@ -117,7 +117,7 @@ def test_what_it_ends_it_logs_one_json_line_each(tmp_path, monkeypatch, caplog):
 
 @pytest.fixture(scope="module")
 def expiring() -> ProgramRun:
-    stack_a, stack_b = THEIR_STACKS["Third_Party_A"][0], THEIR_STACKS["Third_Party_B"][0]
+    stack_a = THEIR_STACKS["Third_Party_A"][0]
     return run_yours(
         thirdParties=[
             {

@@ -88,10 +88,11 @@ def check_os_user_prefix(key: str, prefix: str) -> None:
             "expected 2-30 lowercase letters, digits, _ and -, starting with a letter or _ and ending in - or _ "
             f"(such as {OS_USER_PREFIX_EXAMPLE}), got {shown(prefix)}",
         )
-    reserved = sorted(name for name in SYSTEM_USERS | SUDO_USERS | {SYSTEMD_USERS_PREFIX} if name.startswith(prefix))
-    if reserved or prefix.startswith(SYSTEMD_USERS_PREFIX):
-        clash = reserved[0] if reserved else f"{SYSTEMD_USERS_PREFIX}*"
-        raise ConfigError(key, f"expected a prefix no system or sudo account starts with; {clash} does")
+    reserved = sorted(name for name in SYSTEM_USERS | SUDO_USERS if name.startswith(prefix))
+    if SYSTEMD_USERS_PREFIX.startswith(prefix) or prefix.startswith(SYSTEMD_USERS_PREFIX):
+        reserved.append(f"{SYSTEMD_USERS_PREFIX}*")
+    if reserved:
+        raise ConfigError(key, f"expected a prefix no system or sudo account starts with; {reserved[0]} does")
 
 
 def check_person_os_user(key: str, prefix_key: str, prefix: str, person: str) -> str:
