@@ -47,7 +47,7 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
     def customer_outputs(customer: CustomerConfig) -> dict[str, Any]:
         your_role_arn = iam_role_arn(account.partition, customer.your_account_id, customer.your_role_name)
         local_role = identity.customers[customer.name].local_role
-        outputs = {
+        outputs: dict[str, Any] = {
             "partyName": customer.party_name,
             "assumeRoleArn": local_role.arn,
             "yourRoleArn": your_role_arn,
@@ -66,9 +66,10 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
                 }
             ),
         }
-        # The customer's account gives each of these people an OS user of their own (its yours stack reads them).
-        per_person = {"osUserPrefix": customer.os_user_prefix, "people": list(customer.users)}
-        return outputs | (per_person if customer.os_user_prefix else {})
+        if customer.os_user_prefix:
+            # The customer's account gives each of these people an OS user of their own (its yours stack reads them).
+            outputs |= {"osUserPrefix": customer.os_user_prefix, "people": list(customer.users)}
+        return outputs
 
     shared = {
         "accountId": account.account_id,

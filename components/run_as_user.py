@@ -67,9 +67,9 @@ def run_as_user_script(users: Sequence[str], expires: datetime | None = None) ->
     of the group (another party's, or a person no longer listed), and every one of ``users`` once
     ``expires`` has passed, is locked out and its processes killed.
 
-    Safe to run any number of times. It refuses to touch a system account of the same name. The user
-    names are validated by the config module (``[a-z_][a-z0-9_-]*``), so they need no quoting beyond the
-    single quotes below.
+    Safe to run any number of times. It refuses to touch a system account of the same name. Config and the
+    their stack's people are checked before they get here, and each name is checked again below
+    (``LINUX_USER``): a name with a quote or a space raises ValueError rather than reach the script.
     """
     if not users:
         raise ValueError("a grant names at least one OS user")

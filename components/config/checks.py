@@ -13,6 +13,9 @@ _IAM_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]+")
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 
+SOURCE_IDENTITY_MIN_LENGTH = 2
+"""STS rejects a source identity shorter than 2 characters, and each user's name becomes one."""
+
 LINUX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 """A Linux user name that useradd accepts everywhere: lowercase, digits, _ and -, up to 32 characters."""
 SYSTEM_USERS = frozenset(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from components.config.checks import (
+    SOURCE_IDENTITY_MIN_LENGTH,
     check_account_id,
     check_iam_name,
     check_os_user_prefix,
@@ -34,9 +35,6 @@ ONE_CUSTOMER_KEYS = ("partyName", "yourAccountId", "yourRoleName", "osUserPrefix
 """A stack serving one customer names it with these; a stack serving several lists them in customers."""
 
 DEFAULT_USERS = ("alice",)
-
-SOURCE_IDENTITY_MIN_LENGTH = 2
-"""STS rejects a source identity shorter than 2 characters, and each user's name becomes one."""
 
 _CUSTOMER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
 """A short label that goes into the customer's IAM names (``3P_IAM_Assume_Role-acme``)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from components.config.checks import (
     LINUX_USER,
+    SOURCE_IDENTITY_MIN_LENGTH,
     SUDO_USERS,
     SYSTEM_USERS,
     SYSTEMD_USERS_PREFIX,
@@ -317,7 +318,7 @@ def _os_users(
         key = f"{party.key('people')}[{index}]"
         if not isinstance(person, str):
             raise ConfigError(key, f"expected an IAM user name, got {shown(person)}")
-        check_iam_name(key, person, "an IAM user name", min_length=2)
+        check_iam_name(key, person, "an IAM user name", min_length=SOURCE_IDENTITY_MIN_LENGTH)
         check_person_os_user(key, prefix_key, prefix, person)
     _reject_repeats(party.key("people"), None, people, "people", normalize=str.casefold)
     return None, prefix, tuple(people)
