@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pulumi
@@ -9,15 +10,16 @@ import pulumi
 from components.arns import iam_role_arn, mfa_device_arn
 from components.aws_lookups import current_account, yours_lookups
 from components.cli_profile import aws_cli_config, start_session_command
-from components.config import TheirStackConfig, YoursStackConfig, load_stack_config
+from components.config import TheirStackConfig, YoursStackConfig, current_time, load_stack_config
 from components.config.their import CustomerConfig
+from components.config.yours import TheirStackReference
 from components.contract import log_group_name, session_document_name
 from components.fleet import FleetInstance, InstanceFleet, InstanceFleetArgs, NewInstance
 from components.network import PrivateSsmNetwork, PrivateSsmNetworkArgs, PrivateSubnet
 from components.remote_access import CustomerAccess, RemoteAccessIdentity, RemoteAccessIdentityArgs
 from components.remote_access_policies import users_path
 from components.session_access import InstanceRole, ThirdPartySessionAccess, ThirdPartySessionAccessArgs
-from components.session_sweeper import PartySessions, SessionSweeper, SessionSweeperArgs
+from components.session_sweeper import SWEPT_ROLES_OUTPUT, PartySessions, SessionSweeper, SessionSweeperArgs
 from components.their_outputs import session_party
 
 
@@ -55,6 +57,7 @@ def build_their_stack(config: TheirStackConfig) -> dict[str, Any]:
                 lambda local_role_arn: {
                     user: aws_cli_config(
                         party_name=customer.party_name,
+                        customer=customer.name,
                         user=user,
                         region=account.region,
                         local_role_arn=local_role_arn,
@@ -102,8 +105,14 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
                 PrivateSubnet(str(cidr), zone)
                 for cidr, zone in zip(config.network.subnet_cidrs, aws.availability_zones, strict=True)
             ],
-            interface_endpoint_services=aws.interface_endpoint_services,
+            interface_endpoints=aws.interface_endpoints,
             s3_gateway_service=aws.s3_gateway_service,
+            agent_buckets=aws.agent_buckets,
+            dns_suffix=aws.dns_suffix,
+            extra_dns_names=config.network.allowed_dns_names,
+            dns_query_log_group_name=log_group_name(stack, "vpc-dns-queries"),
+            dns_query_log_retention_days=config.network.dns_query_log_retention_days,
+            log_delivery_principal=aws.log_delivery_principal,
             flow_log_group_name=log_group_name(stack, "vpc-flow-logs"),
             flow_log_retention_days=config.network.flow_log_retention_days,
             account=account,
@@ -132,6 +141,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
             security_group_id=network.instance_security_group.id,
             account=account,
             ec2_service_principal=aws.ec2_service_principal,
+            agent_buckets=aws.agent_buckets,
         ),
     )
     document_name = session_document_name(stack)
@@ -158,7 +168,14 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
         ),
     )
 
-    SessionSweeper(
+    # This stack's own outputs, as its last update left them: the only memory of the session roles removed
+    # from config, whose open sessions the sweeper must still end. A stack may read its own outputs back
+    # (pulumi/pulumi#3722, a maintainer's example); before its first update it has none, so get_output gives
+    # None (pulumi/pulumi pkg/backend GetStackOutputs: no root stack resource, no outputs).
+    previous_update = pulumi.StackReference(
+        "previous-update", stack_name=f"{pulumi.get_organization()}/{pulumi.get_project()}/{stack}"
+    )
+    sweeper = SessionSweeper(
         "session-sweeper",
         SessionSweeperArgs(
             log_group_name=log_group_name(stack, "session-sweeper"),
@@ -173,6 +190,9 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
                 )
                 for party in config.third_parties
             ],
+            previous_roles=previous_update.get_output(SWEPT_ROLES_OUTPUT),
+            now=current_time(),
+            longest_session=timedelta(minutes=config.session.max_duration_minutes),
             log_retention_days=config.session.log_retention_days,
             account=account,
             logs_service_principal=aws.logs_service_principal,
@@ -182,10 +202,17 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
         ),
     )
 
+    # The name its their stack gives this account, when that stack serves several: it is in the profile name.
+    customers = {p.name: p.trust.customer for p in config.third_parties if isinstance(p.trust, TheirStackReference)}
+
     def connect_command(instance: FleetInstance) -> pulumi.Output[str]:
         return pulumi.Output.from_input(instance.instance_id).apply(
             lambda target: start_session_command(
-                target=target, document_name=document_name, region=account.region, party_name=instance.party
+                target=target,
+                document_name=document_name,
+                region=account.region,
+                party_name=instance.party,
+                customer=customers.get(instance.party),
             )
         )
 
@@ -196,6 +223,7 @@ def build_yours_stack(config: YoursStackConfig) -> dict[str, Any]:
         "sessionLogGroup": access.log_group.name,
         "kmsKeyArn": access.key.arn,
         "vpcId": network.vpc.id,
+        SWEPT_ROLES_OUTPUT: sweeper.swept_roles,
         "connectCommands": {
             party.name: {key: connect_command(i) for key, i in fleet.instances.items() if i.party == party.name}
             for party in config.third_parties

@@ -7,13 +7,23 @@ key, never with half a stack.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import pulumi
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
 from components.config import ConfigError, YoursStackConfig
-from components.config.yours import SUBNET_CIDRS_KEY, ExplicitTrust, ThirdPartyConfig
+from components.config.yours import (
+    ACCEPT_ENDPOINTS_WITHOUT_POLICY_KEY,
+    INTERFACE_ENDPOINTS_KEY,
+    SUBNET_CIDRS_KEY,
+    ExplicitTrust,
+    NetworkConfig,
+    ThirdPartyConfig,
+)
+from components.network_policies import is_macos_instance_type, ssm_agent_buckets
 
 AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{architecture}"
 """The public SSM parameter that always names the current Amazon Linux 2023 image."""
@@ -53,9 +63,45 @@ def availability_zones(count: int, *, key: str) -> list[str]:
     return sorted(zones)[:count]
 
 
-def endpoint_service_name(service: str, *, endpoint_type: str) -> str:
-    """The full service name of a VPC endpoint service (``com.amazonaws.eu-west-1.ssm``…) in this region."""
-    return aws.ec2.get_vpc_endpoint_service(service=service, service_type=endpoint_type).service_name
+@dataclass(frozen=True)
+class EndpointService:
+    """A VPC endpoint service of this region, as ``DescribeVpcEndpointServices`` describes it."""
+
+    service_name: str
+    """Its full name (``com.amazonaws.eu-west-1.ssm``…)."""
+    private_dns_name: str
+    """The name an interface endpoint with private DNS answers for (``ssm.eu-west-1.amazonaws.com``)."""
+    policy_supported: bool
+    """``VpcEndpointPolicySupported``: where false, AWS ignores the endpoint's policy and allows full access
+    (AWS PrivateLink Guide, "Control access to VPC endpoints using endpoint policies")."""
+
+
+def endpoint_service(service: str, *, endpoint_type: str) -> EndpointService:
+    found = aws.ec2.get_vpc_endpoint_service(service=service, service_type=endpoint_type)
+    return EndpointService(
+        service_name=found.service_name,
+        private_dns_name=found.private_dns_name or "",
+        policy_supported=bool(found.vpc_endpoint_policy_supported),
+    )
+
+
+def check_endpoint_policies_apply(network: NetworkConfig, services: Mapping[str, EndpointService]) -> None:
+    """An endpoint whose service ignores endpoint policies admits anyone's credentials: stop, unless config
+    accepts it for that service, and then say so at every deployment."""
+    for index, name in enumerate(network.interface_endpoints):
+        if services[name].policy_supported:
+            continue
+        problem = (
+            f"{services[name].service_name} does not support endpoint policies here (VpcEndpointPolicySupported is "
+            "false), so AWS would ignore the endpoint's policy and admit any account's credentials through it"
+        )
+        if name not in network.accept_endpoints_without_policy:
+            raise ConfigError(
+                f"{INTERFACE_ENDPOINTS_KEY}[{index}]",
+                f"expected services that enforce endpoint policies; {problem}. To deploy it all the same, "
+                f"add {name} to {ACCEPT_ENDPOINTS_WITHOUT_POLICY_KEY}",
+            )
+        pulumi.log.warn(f"{ACCEPT_ENDPOINTS_WITHOUT_POLICY_KEY} accepts {name}: {problem}")
 
 
 def amazon_linux_2023_image(instance_type: str) -> str:
@@ -71,11 +117,14 @@ class ExistingInstanceRole:
 
     name: str
     arn: str
+    macos: bool = False
+    """Whether the instance runs macOS (it is an EC2 Mac instance)."""
 
 
 def existing_instance_role(instance_id: str, *, key: str) -> ExistingInstanceRole:
     """The role of an instance you already run: Session Manager needs one, and it needs session rights."""
-    profile = aws.ec2.get_instance(instance_id=instance_id).iam_instance_profile
+    instance = aws.ec2.get_instance(instance_id=instance_id)
+    profile = instance.iam_instance_profile
     if not profile:
         raise ConfigError(
             key,
@@ -83,7 +132,9 @@ def existing_instance_role(instance_id: str, *, key: str) -> ExistingInstanceRol
             f"AmazonSSMManagedInstanceCore); {instance_id} has none",
         )
     role = aws.iam.get_instance_profile(name=profile)
-    return ExistingInstanceRole(name=role.role_name, arn=role.role_arn)
+    return ExistingInstanceRole(
+        name=role.role_name, arn=role.role_arn, macos=is_macos_instance_type(instance.instance_type)
+    )
 
 
 @dataclass(frozen=True)
@@ -91,16 +142,23 @@ class YoursLookups:
     """Everything the yours stack asks AWS, asked before it registers any resource."""
 
     account: AwsAccount
+    dns_suffix: str
+    """The partition's DNS suffix (``amazonaws.com``, ``amazonaws.com.cn``)."""
     availability_zones: list[str]
     """One zone per configured subnet."""
-    interface_endpoint_services: dict[str, str]
-    """Short name -> the region's full service name, per configured interface endpoint."""
+    interface_endpoints: dict[str, EndpointService]
+    """Short name -> the region's endpoint service, per configured interface endpoint."""
     s3_gateway_service: str
     images: dict[str, str]
     """Instance type -> the current Amazon Linux 2023 image for its architecture."""
     existing_instance_roles: dict[str, ExistingInstanceRole]
     """Existing instance id -> the role it runs as."""
+    agent_buckets: list[str]
+    """The AWS-owned buckets SSM Agent reads here: the macOS patch bucket too once a macOS instance is granted
+    (only existing instances can be: new ones run Amazon Linux 2023)."""
     logs_service_principal: str
+    log_delivery_principal: str
+    """CloudWatch Logs' delivery service, which writes vended logs such as Resolver query logs."""
     flow_logs_service_principal: str
     ec2_service_principal: str
     lambda_service_principal: str
@@ -112,19 +170,25 @@ def yours_lookups(config: YoursStackConfig) -> YoursLookups:
     account = current_account()
     for party in config.third_parties:
         check_trusted_role_partition(party, account.partition)
+    interface_endpoints = {
+        service: endpoint_service(service, endpoint_type="Interface") for service in config.network.interface_endpoints
+    }
+    check_endpoint_policies_apply(config.network, interface_endpoints)
+    existing_instance_roles = {
+        i.instance_id: existing_instance_role(i.instance_id, key=i.config_key) for i in config.existing_instances
+    }
+    macos = any(role.macos for role in existing_instance_roles.values())
     return YoursLookups(
         account=account,
+        dns_suffix=aws.get_partition().dns_suffix,
         availability_zones=availability_zones(len(config.network.subnet_cidrs), key=SUBNET_CIDRS_KEY),
-        interface_endpoint_services={
-            service: endpoint_service_name(service, endpoint_type="Interface")
-            for service in config.network.interface_endpoints
-        },
-        s3_gateway_service=endpoint_service_name("s3", endpoint_type="Gateway"),
+        interface_endpoints=interface_endpoints,
+        s3_gateway_service=endpoint_service("s3", endpoint_type="Gateway").service_name,
         images={instance_type: amazon_linux_2023_image(instance_type) for instance_type in sorted(new_instance_types)},
-        existing_instance_roles={
-            i.instance_id: existing_instance_role(i.instance_id, key=i.config_key) for i in config.existing_instances
-        },
+        existing_instance_roles=existing_instance_roles,
+        agent_buckets=ssm_agent_buckets(account.region, macos=macos),
         logs_service_principal=service_principal("logs"),
+        log_delivery_principal=service_principal("delivery.logs"),
         flow_logs_service_principal=service_principal("vpc-flow-logs"),
         ec2_service_principal=service_principal("ec2"),
         lambda_service_principal=service_principal("lambda"),

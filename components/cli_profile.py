@@ -8,19 +8,27 @@ CREDENTIALS_HELPER = "third-party-ec2-access-credentials"
 """The command of helper/, installed on the user's machine."""
 
 
-def source_profile_name(party_name: str) -> str:
-    """The profile holding the user's own access key (in ``~/.aws/credentials``)."""
-    return f"{cli_profile_name(party_name)}-source"
+def source_profile_name(profile: str) -> str:
+    """The profile holding the user's own access key (in ``~/.aws/credentials``), beside ``profile``."""
+    return f"{profile}-source"
 
 
-def external_id_file(party_name: str) -> str:
-    """Where the user keeps the ExternalId, readable by them only (the helper refuses it otherwise)."""
-    return f"~/.aws/third-party-ec2-access/{cli_profile_name(party_name)}.external-id"
+def profiles_written(party_name: str, customer: str | None) -> tuple[str, str]:
+    """The profiles one customer's profile text adds to ``~/.aws/config`` (``customer`` None in a stack
+    serving one): the one that reaches the customer's account, and its source profile."""
+    profile = cli_profile_name(party_name, customer)
+    return profile, source_profile_name(profile)
+
+
+def external_id_file(profile: str) -> str:
+    """Where the user keeps the ExternalId of ``profile``, readable by them only (the helper refuses it otherwise)."""
+    return f"~/.aws/third-party-ec2-access/{profile}.external-id"
 
 
 def aws_cli_config(
     *,
     party_name: str,
+    customer: str | None,
     user: str,
     region: str,
     local_role_arn: str,
@@ -28,19 +36,20 @@ def aws_cli_config(
     mfa_serial: str | None,
     os_user_prefix: str | None = None,
 ) -> str:
-    """The profile set of one user: the source profile, and the profile that reaches your account.
+    """The profile set of one user for one customer: the source profile, and the profile that reaches the
+    customer's account.
 
     The AWS CLI cannot set a source identity in a profile, so the second profile gets its
     credentials from the helper, which chains both roles.
     """
-    source = source_profile_name(party_name)
+    profile, source = profiles_written(party_name, customer)
     helper = [
         CREDENTIALS_HELPER,
         "credentials",
         f"--source-profile {source}",
         f"--local-role-arn {local_role_arn}",
         f"--your-role-arn {your_role_arn}",
-        f"--external-id-file {external_id_file(party_name)}",
+        f"--external-id-file {external_id_file(profile)}",
     ]
     if mfa_serial:
         helper.append(f"--mfa-serial {mfa_serial}")
@@ -50,20 +59,23 @@ def aws_cli_config(
     return (
         f"# ~/.aws/config for {user} ({party_name}). Nothing here is secret.\n"
         f"# Your access key goes in ~/.aws/credentials under [{source}];\n"
-        f"# the ExternalId goes alone in {external_id_file(party_name)} (chmod 600).\n"
+        f"# the ExternalId goes alone in {external_id_file(profile)} (chmod 600).\n"
         f"[profile {source}]\n"
         f"region = {region}\n"
         "\n"
-        f"[profile {cli_profile_name(party_name)}]\n"
+        f"[profile {profile}]\n"
         # Without it every aws command needs --region, and fails only after the helper has run.
         f"region = {region}\n"
         f"credential_process = {' '.join(helper)}\n"
     )
 
 
-def start_session_command(*, target: str, document_name: str, region: str, party_name: str) -> str:
-    """The command the user runs to open a shell on one granted instance."""
+def start_session_command(
+    *, target: str, document_name: str, region: str, party_name: str, customer: str | None
+) -> str:
+    """The command the user runs to open a shell on one granted instance (``customer``: the name the party's
+    stack gives this account, when that stack serves several)."""
     return (
         f"aws ssm start-session --target {target} --document-name {document_name} "
-        f"--region {region} --profile {cli_profile_name(party_name)}"
+        f"--region {region} --profile {cli_profile_name(party_name, customer)}"
     )

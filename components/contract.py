@@ -51,13 +51,16 @@ def derive_session_role_name(party_name: str) -> str:
     return SESSION_ROLE_NAME_PREFIX + "".join(c for c in party_name if c.isascii() and c.isalnum())
 
 
-def cli_profile_name(party_name: str) -> str:
-    """The AWS CLI profile alice uses to reach your account: ``Third_Party_A`` -> ``third-party-a``.
+def cli_profile_name(party_name: str, customer: str | None = None) -> str:
+    """The AWS CLI profile alice uses to reach one customer's account: ``Third_Party_A`` -> ``third-party-a``.
 
+    A stack serving several customers adds the name it gives the customer (``Vendor_Co``, ``globex`` ->
+    ``vendor-co-globex``): each customer picks the party name (its tag value), so two may name the vendor
+    alike or differ only in case and punctuation, while the vendor's names for its customers are distinct.
     The their stack writes the profile and the yours stack writes the commands that name it.
     """
     words = "".join(c.lower() if c.isascii() and c.isalnum() else " " for c in party_name).split()
-    return "-".join(words)
+    return "-".join([*words, customer] if customer else words)
 
 
 def log_group_name(stack: str, purpose: str) -> str:

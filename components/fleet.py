@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,19 @@ from components.run_as_user import RUN_AS_USER_SCHEDULE, PartyOsUsers, run_as_us
 
 FIRST_BOOT = "#!/bin/bash\n"
 """User data runs as a script at first boot when it starts with a shebang."""
+
+
+def first_boot_user_data(script: str) -> str:
+    """The converge script as the instance's user data, gzip-compressed and base64-encoded.
+
+    EC2 takes at most 16 KB of user data before base64 (Amazon EC2 User Guide, "Run commands when you launch
+    an EC2 instance with user data input"), which the whole script (both platforms' branches, the party's
+    people) outgrows; cloud-init, which runs user data on Amazon Linux 2023, uncompresses gzip content and
+    uses it as if it were not compressed (cloud-init documentation, "User data formats", Gzip compressed
+    content). ``mtime=0`` keeps the bytes the same for the same script, so an update shows no change.
+    """
+    return base64.b64encode(gzip.compress((FIRST_BOOT + script).encode(), mtime=0)).decode()
+
 
 IMDS_HOP_LIMIT = 1
 """Instance metadata answers the instance itself only, never a container or a forwarded hop."""
@@ -60,13 +75,15 @@ class InstanceFleetArgs:
     os_users: Mapping[str, PartyOsUsers]
     """Party -> the plain OS users its sessions run as (one for the party, or one per person)."""
     access_ends: Mapping[str, datetime | None]
-    """Party -> when its access ends, if ever: its user is locked out on the first run after."""
+    """Party -> when its access ends, if ever: its user is removed on the first run after."""
     security_group_id: pulumi.Input[str]
     """The instances' security group (HTTPS to the endpoints only)."""
     account: AwsAccount
     """Where the instances run: their role's permissions name this account's resources only."""
     ec2_service_principal: str
     """EC2's principal in this partition (it assumes the instance role)."""
+    agent_buckets: Sequence[str]
+    """The AWS-owned buckets SSM Agent reads here (the same list the S3 gateway endpoint lets through)."""
 
 
 class InstanceFleet(pulumi.ComponentResource):
@@ -94,7 +111,7 @@ class InstanceFleet(pulumi.ComponentResource):
         aws.iam.RolePolicy(
             f"{name}-instance-agent",
             role=self.instance_role.id,
-            policy=pulumi.Output.json_dumps(instance_role_policy(args.account)),
+            policy=pulumi.Output.json_dumps(instance_role_policy(args.account, args.agent_buckets)),
             opts=child,
         )
         profile = aws.iam.InstanceProfile(f"{name}-instance-profile", role=self.instance_role.name, opts=child)
@@ -120,10 +137,10 @@ class InstanceFleet(pulumi.ComponentResource):
                 root_block_device={"encrypted": True, "volume_type": "gp3"},
                 tags={args.tag_key: instance.granted_to, "Name": instance.name},
                 # At first boot the instance converges on its grant, so the first session finds its user.
-                user_data=converge_script(instance.granted_to).apply(lambda script: FIRST_BOOT + script),
+                user_data_base64=converge_script(instance.granted_to).apply(first_boot_user_data),
                 # A new image release must not replace running instances on every update, and user data
                 # matters at first boot only (the association converges the instance afterwards).
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami", "userData"]),
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["ami", "userData", "userDataBase64"]),
             )
             self.instances[instance.name] = FleetInstance(
                 created.id, instance.granted_to, args.os_users[instance.granted_to].shown

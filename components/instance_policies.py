@@ -6,14 +6,17 @@ Guide, "Create a custom IAM role for Session Manager" (the session channels and
 ``ssm:UpdateInstanceInformation``) and "Reference: ec2messages, ssmmessages, and other API operations"
 (the calls SSM Agent makes to run the State Manager association that keeps the Run As users); IAM User
 Guide, "AWS global condition context keys" (``aws:Ec2InstanceSourceVpc``,
-``aws:Ec2InstanceSourcePrivateIPv4``), used as AWS's data perimeter examples use them.
+``aws:Ec2InstanceSourcePrivateIPv4``), used as AWS's data perimeter examples use them; Systems Manager User
+Guide, "SSM Agent communications with AWS managed S3 buckets" (through a VPC endpoint the instance profile must
+allow ``s3:GetObject`` on them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from components.arns import AwsAccount, aws_owned_document_arn, instance_arn
+from components.arns import AwsAccount, aws_owned_document_arn, instance_arn, s3_objects_arn
 from components.iam_documents import policy_document, statement
 
 SESSION_AGENT_ACTIONS = [
@@ -49,8 +52,9 @@ NOT_THROUGH_A_SERVICE = {"BoolIfExists": {"aws:ViaAWSService": "false"}}
 """A service calling on the instance's behalf (KMS for CloudWatch Logs, say) is not the caller's network."""
 
 
-def instance_role_policy(account: AwsAccount) -> dict[str, Any]:
-    """SSM Agent's calls for sessions and for the association, refused anywhere but on the instance itself.
+def instance_role_policy(account: AwsAccount, agent_buckets: Sequence[str]) -> dict[str, Any]:
+    """SSM Agent's calls for sessions and for the association, and its reads of the AWS-owned buckets it
+    updates itself from (exactly this region's, ``agent_buckets``), refused anywhere but on the instance itself.
 
     The denies bind the credentials to the instance they were delivered to, as AWS's data perimeter
     examples write it: a request that does not come through a VPC endpoint of that instance's VPC (no
@@ -71,6 +75,12 @@ def instance_role_policy(account: AwsAccount) -> dict[str, Any]:
             "Allow",
             ["ssm:UpdateAssociationStatus", "ssm:UpdateInstanceAssociationStatus"],
             resources=[run_as_document, associations, instance_arn(account)],
+        ),
+        statement(
+            "ReadSsmAgentBuckets",
+            "Allow",
+            "s3:GetObject",
+            resources=[s3_objects_arn(account.partition, bucket) for bucket in agent_buckets],
         ),
         statement(
             "DenyInstanceCredentialsOutsideTheirVpc",

@@ -9,8 +9,10 @@ import pulumi
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
+from components.aws_lookups import EndpointService
 from components.contract import PROJECT
 from components.encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupArgs
+from components.network_dns import VpcDnsFirewall, VpcDnsFirewallArgs, instance_dns_names
 from components.network_policies import (
     flow_logs_delivery_policy,
     flow_logs_trust_policy,
@@ -35,10 +37,22 @@ class PrivateSsmNetworkArgs:
     """The VPC's IPv4 block."""
     subnets: Sequence[PrivateSubnet]
     """The private subnets; every interface endpoint has an address in each."""
-    interface_endpoint_services: Mapping[str, str]
-    """Short name (``ssm``) -> full service name (``com.amazonaws.eu-west-1.ssm``), from the region."""
+    interface_endpoints: Mapping[str, EndpointService]
+    """Short name (``ssm``) -> the region's endpoint service (``com.amazonaws.eu-west-1.ssm``), as looked up."""
     s3_gateway_service: str
     """The S3 gateway endpoint's service name in this region."""
+    agent_buckets: Sequence[str]
+    """The AWS-owned buckets SSM Agent reads (the S3 gateway lets them through, as the instance role reads them)."""
+    dns_suffix: str
+    """The partition's DNS suffix, for S3's names."""
+    extra_dns_names: Sequence[str]
+    """Names the instances may resolve beyond what they need for AWS (from config)."""
+    dns_query_log_group_name: str
+    """The log group Resolver query logging writes to."""
+    dns_query_log_retention_days: int
+    """How long DNS query logs are kept."""
+    log_delivery_principal: str
+    """CloudWatch Logs' delivery service, which writes the query logs."""
     flow_log_group_name: str
     """The log group VPC Flow Logs writes to."""
     flow_log_retention_days: int
@@ -55,7 +69,8 @@ class PrivateSsmNetwork(pulumi.ComponentResource):
     """A VPC with DNS, private subnets with no internet route (no internet gateway, no NAT, no public
     addresses), interface endpoints with private DNS, an S3 gateway endpoint, each endpoint with a policy
     that admits only this account's principals, two security groups that allow nothing but HTTPS between
-    instances and endpoints, and encrypted flow logs."""
+    instances and endpoints, encrypted flow logs, and a DNS firewall that resolves only the names the
+    instances need, with every query logged."""
 
     vpc: aws.ec2.Vpc
     subnet_ids: list[pulumi.Output[str]]
@@ -117,15 +132,15 @@ class PrivateSsmNetwork(pulumi.ComponentResource):
             service_name=args.s3_gateway_service,
             vpc_endpoint_type="Gateway",
             route_table_ids=[route_table.id],
-            policy=pulumi.Output.json_dumps(s3_gateway_endpoint_policy(args.account)),
+            policy=pulumi.Output.json_dumps(s3_gateway_endpoint_policy(args.account, args.agent_buckets)),
             tags={"Name": f"{name}-s3"},
             opts=child,
         )
-        for service in args.interface_endpoint_services:
+        for service, endpoint_service in args.interface_endpoints.items():
             aws.ec2.VpcEndpoint(
                 f"{name}-{service}",
                 vpc_id=self.vpc.id,
-                service_name=args.interface_endpoint_services[service],
+                service_name=endpoint_service.service_name,
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=self.subnet_ids,
@@ -160,6 +175,25 @@ class PrivateSsmNetwork(pulumi.ComponentResource):
             )
 
         self._flow_logs(name, args)
+        VpcDnsFirewall(
+            f"{name}-dns",
+            VpcDnsFirewallArgs(
+                vpc_id=self.vpc.id,
+                allowed_names=instance_dns_names(
+                    region=args.account.region,
+                    dns_suffix=args.dns_suffix,
+                    endpoint_dns_names=[e.private_dns_name for e in args.interface_endpoints.values()],
+                    agent_buckets=args.agent_buckets,
+                    extra=args.extra_dns_names,
+                ),
+                query_log_group_name=args.dns_query_log_group_name,
+                query_log_retention_days=args.dns_query_log_retention_days,
+                account=args.account,
+                logs_service_principal=args.logs_service_principal,
+                log_delivery_principal=args.log_delivery_principal,
+            ),
+            opts=child,
+        )
 
         self.register_outputs(
             {

@@ -26,7 +26,7 @@ MACOS_SCRIPT = Path(__file__).with_name("run_as_user_macos.sh")
 """Its macOS sibling: the same convergence with dscl, dseditgroup, pwpolicy and pf."""
 
 COMMON_SCRIPT = Path(__file__).with_name("run_as_user_common.sh")
-"""What both do alike (ending a user's processes and at-jobs), ahead of either."""
+"""What both do alike, and the order of a converge (every lockout first, whatever fails), ahead of either."""
 
 
 @dataclass(frozen=True)
@@ -62,10 +62,14 @@ def run_as_user_script(users: Sequence[str], expires: datetime | None = None) ->
     """Shell commands that converge an instance (Linux or macOS) granted to the party of ``users`` until
     ``expires``.
 
-    Each of ``users`` is left a plain user: a home, a shell, no password, no sudo, and no way to the
-    instance metadata service (an nftables rule for every member of ``RUN_AS_GROUP``). Every other member
-    of the group (another party's, or a person no longer listed), and every one of ``users`` once
-    ``expires`` has passed, is locked out and its processes killed.
+    First, every other member of ``RUN_AS_GROUP`` (another party's user, or a person no longer listed), and
+    every one of ``users`` once ``expires`` has passed, is removed: Session Manager's Run As opens a shell for
+    any user that exists, locked or not. Its processes end, its crontab and at-jobs go, and its home is kept
+    root-only in ``/home/.third-party-ec2-access-removed`` (``/Users/...`` on macOS) with its uid recorded in
+    ``removed-users`` there; a uid is never given out again. Then each of ``users`` is left a plain user: a
+    home, a shell, no password, no sudo, no group but its own and ``RUN_AS_GROUP``, and no way to the instance
+    metadata service (a firewall rule naming its uid, live before the user is made). Whatever fails, every
+    removal is tried; the script then exits non-zero.
 
     Safe to run any number of times. It refuses to touch a system account of the same name. Config and the
     their stack's people are checked before they get here, and each name is checked again below

@@ -157,6 +157,8 @@ class ThirdPartySessionAccess(pulumi.ComponentResource):
                         document_name=args.document_name,
                         session_key_arn=self.key.arn,
                         expires=party.expires,
+                        # With one OS user per person, the role serves the party's listed people only.
+                        people=party.os_users.people if party.os_users.prefix else None,
                     )
                 ),
                 opts=child,

@@ -5,6 +5,11 @@ References: AWS Systems Manager User Guide, "Additional sample IAM policies for 
 role with the ``aws:ssmmessages:session-id`` tag) and "Quickstart end user policies for Session Manager"
 (``ssmmessages:OpenDataChannel`` on the user's own sessions; users need ``kms:GenerateDataKey`` on the
 session key, instances ``kms:Decrypt``).
+
+A session's id is its starter's session name and a suffix (AWS CLI Command Reference, ``aws ssm
+describe-sessions``, example: SessionId ``Matt-07a16060613c408b5`` for owner
+``arn:aws:sts::123456789012:assumed-role/Administrator/Matt``), and its ``aws:ssmmessages:session-id`` tag is
+its starter's ``aws:userid`` (``<role id>:<session name>`` for an assumed role).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 import pulumi
 
-from components.arns import AwsAccount, arn, instance_arn, ssm_document_arn
+from components.arns import AwsAccount, instance_arn, ssm_document_arn
 from components.contract import RUN_AS_TAG, person_os_user
 from components.iam_documents import Statement, iam_time, policy_document, statement
 from components.log_group_policies import log_group_writer_statements
@@ -94,6 +99,29 @@ def session_role_trust_policy(
     return policy_document(*statements)
 
 
+def only_the_listed_people(people: pulumi.Input[Sequence[str]]) -> Statement:
+    """Whoever the chain names but the party's listed people may do nothing with the role: a person removed
+    from ``people`` whom their account still lets through gets credentials, and no session, no resume, no
+    data channel with them.
+
+    The source identity is present in every request of the role session, and role chaining carries it over
+    unchanged (IAM User Guide, "Monitor and control actions taken with assumed roles"). A negated operator
+    matches a request without the key too (IAM User Guide, "IAM JSON policy elements: Condition operators"),
+    so a missing source identity is no way around it.
+
+    The list lives here, not in the trust: at 200 people of 30 characters (the longest a person's OS user of
+    32 leaves beside a prefix) it is some 6,600 characters, over the trust policy's 2,048 and even its 4,096
+    on request, within a role's 10,240 of inline policies (IAM User Guide, "IAM and AWS STS quotas").
+    """
+    return statement(
+        "DenyEveryoneButThePartysPeople",
+        "Deny",
+        "*",
+        resources="*",
+        condition={"StringNotEquals": {"aws:SourceIdentity": people}},
+    )
+
+
 def session_role_permissions_policy(
     *,
     account: AwsAccount,
@@ -102,11 +130,17 @@ def session_role_permissions_policy(
     document_name: str,
     session_key_arn: pulumi.Input[str],
     expires: datetime | None,
+    people: pulumi.Input[Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """Sessions on the party's tagged instances through the managed document, and nothing else."""
+    """Sessions on the party's tagged instances through the managed document, and nothing else; with
+    ``people`` (each person an OS user of their own), for those people only.
+
+    Every grant a session needs carries the expiry: credentials obtained before it neither start, nor
+    resume, nor open the data channel of a session after it.
+    """
     document = ssm_document_arn(account, document_name)
     instances = instance_arn(account)
-    return policy_document(
+    statements = [
         statement(
             "StartSessionsOnInstancesTaggedForTheParty",
             "Allow",
@@ -132,14 +166,20 @@ def session_role_permissions_policy(
             ["ssm:TerminateSession", "ssm:ResumeSession"],
             resources=account.arn("ssm", "session/*"),
             # An assumed role's sessions carry its "role-id:session-name", which is its aws:userid.
-            condition={"StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"}},
+            condition={
+                "StringLike": {"ssm:resourceTag/aws:ssmmessages:session-id": "${aws:userid}"},
+                **_before(expires),
+            },
         ),
         statement(
             "OpenDataChannelsOfOwnSessionsOnly",
             "Allow",
             "ssmmessages:OpenDataChannel",
-            # Exactly as the Session Manager user guide's quick-start end user policy writes it.
-            resources=arn(account.partition, "ssm", "*", "*", "session/${aws:userid}-*"),
+            # Not the user guide's quick-start session/${aws:userid}-*: a role's user id is
+            # "role-id:session-name", which no session id starts with. The session name is the source identity
+            # (the trust binds them), so this names her own sessions, in this account and region only.
+            resources=account.arn("ssm", "session/${aws:SourceIdentity}-*"),
+            condition=_before(expires),
         ),
         statement("EncryptSessionData", "Allow", "kms:GenerateDataKey", resources=session_key_arn),
         statement(
@@ -155,7 +195,10 @@ def session_role_permissions_policy(
             "ssm:StartSession",
             not_resources=[document, instances],
         ),
-    )
+    ]
+    if people is not None:
+        statements.append(only_the_listed_people(people))
+    return policy_document(*statements)
 
 
 def instance_session_policy(

@@ -21,10 +21,11 @@ from components.log_group_policies import log_group_writer_statements
 
 
 def sweeper_role_policy(
-    account: AwsAccount, log_group_name: str, session_role_id_patterns: Sequence[pulumi.Input[str]]
+    account: AwsAccount, log_group_name: str, session_role_id_patterns: Sequence[str]
 ) -> dict[str, Any]:
-    """List the active sessions, end those started by this stack's session roles (``<role id>:*``), and
-    write what it ended to its own log group; nothing else."""
+    """List the active sessions, end those started by this stack's session roles, current or removed from
+    config while their sessions may be open (``<role id>:*``), and write what it did to its own log group;
+    nothing else."""
     statements = [
         statement("FindActiveSessions", "Allow", "ssm:DescribeSessions", resources="*"),
         *log_group_writer_statements(account, log_group_name),

@@ -1,10 +1,15 @@
 """Ends every Session Manager session that its party may no longer hold, and says so in its log.
 
 AWS Lambda runs ``handler`` at each party's expiry (an EventBridge Scheduler one-time schedule) and every
-few minutes (a sweep), so access that ends by expiry, or when an instance loses its grant, also ends the
-sessions already open. Only sessions through this stack's Session document are considered: every other
-session belongs to someone else. Plain Python on the Lambda runtime's boto3; ``grants.json`` beside this
-file is the stack's grants, written when the stack is deployed.
+few minutes (a sweep), so access that ends by expiry, by removal from config, or when an instance loses its
+grant, also ends the sessions already open. Only sessions through this stack's Session document are
+considered: every other session belongs to someone else. Plain Python on the Lambda runtime's boto3;
+``grants.json`` beside this file is the stack's grants, written when the stack is deployed.
+
+Every session the sweep acts on gets one JSON line in the function's log (``outcome``: ``ended``,
+``failed`` with the ``error`` AWS gave, or ``left alone``, with ``session``, ``owner``, ``target`` and
+``reason``). One refusal never stops the sweep: the sessions listed after it are still ended, and the run
+fails at the end, naming the sessions it could not end, so the invocation counts as an error.
 """
 
 from __future__ import annotations
@@ -17,7 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 GRANTS_FILE = Path(__file__).with_name("grants.json")
+
+ENDED, FAILED, LEFT_ALONE = "ended", "failed", "left alone"
+"""The outcomes a session's log line records."""
 
 logger = logging.getLogger()
 logger.setLevel(logging.INFO)
@@ -38,6 +48,9 @@ class Grants:
     """This stack's Session document: the only sessions the sweeper looks at."""
     roles: dict[str, PartyGrant]
     """Session role name -> its party's grant."""
+    removed: dict[str, str]
+    """Session role name -> party, for the roles removed from config whose sessions may still be open (the
+    sweeper's policy still names their unique ids): every one of their sessions ends."""
 
     @classmethod
     def from_json(cls, text: str) -> Grants:
@@ -47,54 +60,86 @@ class Grants:
             roles={
                 role: PartyGrant(
                     party=grant["party"],
-                    expires=datetime.fromisoformat(grant["expires"].replace("Z", "+00:00"))
-                    if grant["expires"]
-                    else None,
+                    expires=_utc(grant["expires"]) if grant["expires"] else None,
                     instances=frozenset(grant["instances"]),
                 )
                 for role, grant in data["roles"].items()
             },
+            removed=data["removed"],
         )
 
-    def refusal(self, session: dict[str, Any], now: datetime) -> str | None:
-        """Why ``session`` must end now, or None when its party still holds it (or it is not ours)."""
+    def verdict(self, session: dict[str, Any], now: datetime) -> tuple[str, str] | None:
+        """None when ``session`` may go on (still granted, or not through this stack's document); else
+        ``(ENDED, why it must end)``, or ``(LEFT_ALONE, why)`` for a session the sweeper's policy may not end."""
         if session.get("DocumentName") != self.document:
             return None
-        role = _role_of(session.get("Owner", ""))
-        grant = self.roles.get(role)
+        owner = session.get("Owner", "")
+        role = _role_of(owner)
+        grant = self.roles.get(role)  # before the removed ones: a party removed and added again is granted
         if grant is None:
-            return f"{role or 'its caller'} is no longer a session role of this stack: its party's access was revoked"
+            if role in self.removed:
+                return ENDED, f"{self.removed[role]} was removed from this stack: its party's access was revoked"
+            return LEFT_ALONE, f"{owner or 'its owner'} is not a session role of this stack: not the sweeper's to end"
         if grant.expires is not None and now >= grant.expires:
-            return f"{grant.party}'s access expired at {grant.expires.isoformat()}"
+            return ENDED, f"{grant.party}'s access expired at {grant.expires.isoformat()}"
         if session.get("Target") not in grant.instances:
-            return f"{session.get('Target')} is no longer granted to {grant.party}"
+            return ENDED, f"{session.get('Target')} is no longer granted to {grant.party}"
         return None
 
 
+class IncompleteSweepError(RuntimeError):
+    """Some sessions could not be ended; ``result`` is everything the run did."""
+
+    def __init__(self, result: dict[str, list[dict[str, Any]]]) -> None:
+        failed = [record["session"] for record in result[FAILED]]
+        super().__init__(f"could not end {len(failed)} session(s), each logged with its error: {', '.join(failed)}")
+        self.result = result
+
+
 def handler(event: dict[str, Any], context: Any, ssm: Any = None, now: datetime | None = None) -> dict[str, Any]:
-    """Terminates every active session its party may no longer hold; returns and logs what it ended."""
+    """Terminates every active session its party may no longer hold; logs and returns what it did, by outcome.
+    Raises :class:`IncompleteSweepError` at the end, after every session was seen, if any could not be ended."""
     if ssm is None:
         import boto3  # the Lambda runtime's; tests pass a stubbed client instead
 
         ssm = boto3.client("ssm")
     grants = Grants.from_json(GRANTS_FILE.read_text())
     now = now or datetime.now(UTC)
-    ended = []
+    records = []
     # The whole list first: ending sessions while paging through it could shift the pages.
     for session in list(active_sessions(ssm)):
-        reason = grants.refusal(session, now)
-        if reason is None:
+        verdict = grants.verdict(session, now)
+        if verdict is None:
             continue
-        ssm.terminate_session(SessionId=session["SessionId"])
+        outcome, reason = verdict
         record = {
-            "ended": session["SessionId"],
+            "outcome": outcome,
+            "session": session["SessionId"],
             "owner": session.get("Owner"),
             "target": session.get("Target"),
             "reason": reason,
         }
-        logger.info(json.dumps(record))
-        ended.append(record)
-    return {"ended": ended}
+        if outcome == ENDED:
+            record |= _terminate(ssm, session["SessionId"])
+        (logger.error if record["outcome"] == FAILED else logger.info)(json.dumps(record))
+        records.append(record)
+    result = {outcome: [r for r in records if r["outcome"] == outcome] for outcome in (ENDED, FAILED, LEFT_ALONE)}
+    if result[FAILED]:
+        raise IncompleteSweepError(result)
+    return result
+
+
+def _terminate(ssm: Any, session_id: str) -> dict[str, str]:
+    """Ends the session; on a refusal (Systems Manager API Reference, Common Errors: AccessDeniedException)
+    or any other error, what to record instead of ``ended``."""
+    try:
+        ssm.terminate_session(SessionId=session_id)
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        return {"outcome": FAILED, "error": f"{details.get('Code')}: {details.get('Message')}"}
+    except BotoCoreError as error:  # no answer at all (the endpoint unreachable, a timeout)
+        return {"outcome": FAILED, "error": f"{type(error).__name__}: {error}"}
+    return {}
 
 
 def active_sessions(ssm: Any) -> Iterator[dict[str, Any]]:

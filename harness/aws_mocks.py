@@ -42,6 +42,8 @@ class ExistingInstance:
     """Its instance profile's name, or None when it has none."""
     role_name: str | None = None
     """The role inside that profile."""
+    instance_type: str = "t3.micro"
+    """Its type: a mac family (``mac2.metal``) means it runs macOS."""
 
 
 @dataclass
@@ -55,6 +57,9 @@ class AwsMocks(pulumi.runtime.Mocks):
     """The availability zones open to the account, as suffixes of the region."""
     stack_references: Mapping[str, StackReferenceOutputs] = field(default_factory=dict)
     existing_instances: Mapping[str, ExistingInstance] = field(default_factory=dict)
+    endpoints_without_policy_support: frozenset[str] = frozenset()
+    """Endpoint services (``ssmmessages``...) whose ``VpcEndpointPolicySupported`` is false here: which ones
+    are is not documented, so a test chooses."""
 
     @property
     def dns_suffix(self) -> str:
@@ -100,11 +105,7 @@ class AwsMocks(pulumi.runtime.Mocks):
                 "names": [f"{self.region}{zone}" for zone in self.zones],
                 "zoneIds": [f"{self.region[:3]}-az{n}" for n in range(1, len(self.zones) + 1)],
             },
-            "aws:ec2/getVpcEndpointService:getVpcEndpointService": lambda args: {
-                "id": args["service"],
-                "serviceName": f"{PARTITION_DNS[self.partition][1]}.{self.region}.{args['service']}",
-                "serviceType": args["serviceType"],
-            },
+            "aws:ec2/getVpcEndpointService:getVpcEndpointService": self._endpoint_service,
             "aws:ec2/getInstanceType:getInstanceType": lambda args: {
                 "id": args["instanceType"],
                 "instanceType": args["instanceType"],
@@ -120,12 +121,31 @@ class AwsMocks(pulumi.runtime.Mocks):
             },
         }
 
+    def _endpoint_service(self, args: dict[str, Any]) -> dict[str, Any]:
+        """As DescribeVpcEndpointServices answers: interface services have a private DNS name, gateway ones none."""
+        service = args["service"]
+        interface = args["serviceType"] == "Interface"
+        private_dns_name = f"{service}.{self.region}.{self.dns_suffix}" if interface else ""
+        return {
+            "id": service,
+            "serviceName": f"{PARTITION_DNS[self.partition][1]}.{self.region}.{service}",
+            "serviceType": args["serviceType"],
+            "privateDnsName": private_dns_name,
+            "privateDnsNames": [private_dns_name] if interface else [],
+            "vpcEndpointPolicySupported": service not in self.endpoints_without_policy_support,
+        }
+
     def _existing_instance(self, args: dict[str, Any]) -> dict[str, Any]:
         instance_id = args["instanceId"]
         instance = self.existing_instances.get(instance_id)
         if instance is None:
             raise LookupError(f"no EC2 instance {instance_id} in the mocked account")
-        return {"id": instance_id, "instanceId": instance_id, "iamInstanceProfile": instance.instance_profile or ""}
+        return {
+            "id": instance_id,
+            "instanceId": instance_id,
+            "instanceType": instance.instance_type,
+            "iamInstanceProfile": instance.instance_profile or "",
+        }
 
     def _instance_profile(self, args: dict[str, Any]) -> dict[str, Any]:
         name = args["name"]

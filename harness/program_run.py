@@ -14,6 +14,7 @@ a duplicate resource URN fails the run, as it fails a real deployment.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import runpy
 import threading
@@ -39,6 +40,9 @@ from harness.wire import Secret, decode_struct, decode_value, unwrap
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 _ROOT_PLACEHOLDER: Any = object()
+
+ORGANIZATION = "organization"
+"""The organization of every stack on a DIY backend (file, S3…), as the committed stack files name them."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,12 @@ def run_program(
     propagates.
     """
     mocks = mocks or AwsMocks()
+    own_stack = f"{ORGANIZATION}/{PROJECT}/{stack}"
+    if own_stack not in mocks.stack_references:
+        # The stack reads its own last outputs back; before its first update it has none, and the reference
+        # reads no outputs (pulumi/pulumi pkg/backend: GetStackOutputs of a stack without a root resource).
+        references = {**mocks.stack_references, own_stack: StackReferenceOutputs({})}
+        mocks = dataclasses.replace(mocks, stack_references=references)
     run = ProgramRun()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -208,7 +218,9 @@ def run_program(
     # root stack from run_in_stack, as under the CLI, so hold the place during set_mocks.
     set_root_resource(_ROOT_PLACEHOLDER)
     monitor = _RecordingMonitor(mocks, run)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor, organization=ORGANIZATION
+    )
     set_root_resource(None)
     # A run stopped by an error leaves outputs pending on its closed loop; set_mocks does not reset
     # them, so clear them as pulumi.runtime.test does, or the next run waits on them.
@@ -337,15 +349,17 @@ def run_stack_file(
     preview: bool = False,
     secret_keys: Iterable[str] = (),
     remove: Iterable[str] = (),
+    now: datetime | None = None,
     **overrides: Any,
 ) -> ProgramRun:
     """Runs the program with a committed stack file, optionally with some project keys overridden.
 
     ``secret_keys`` names the project keys to treat as secrets, as if set with ``--secret``; ``remove``
-    names project keys to take out of the file's config, as ``pulumi config rm`` would.
+    names project keys to take out of the file's config, as ``pulumi config rm`` would; ``now`` is as in
+    :func:`run_program`.
     """
     stack_file = read_stack_file(path)
     kept = {key: value for key, value in stack_file.config.items() if key not in {f"{PROJECT}:{r}" for r in remove}}
     config = {**kept, **{f"{PROJECT}:{key}": config_text(key, value) for key, value in overrides.items()}}
     secret = [f"{PROJECT}:{key}" for key in secret_keys]
-    return run_program(config, stack=stack_file.stack, mocks=mocks, preview=preview, secret_keys=secret)
+    return run_program(config, stack=stack_file.stack, mocks=mocks, preview=preview, secret_keys=secret, now=now)

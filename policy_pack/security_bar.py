@@ -13,6 +13,7 @@ that follows checks it with the value known.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -50,6 +51,16 @@ ANYWHERE = {"0.0.0.0/0", "::/0"}
 HTTPS = 443
 RUN_AS_TAG = "SSMSessionRunAs"
 DEFAULT_TAG_KEY = "ExternalAccessGrantedTo"
+SOURCE_IDENTITY = "${aws:SourceIdentity}"
+# The config's rules for a party's OS user prefix (components/config/checks.py), copied, as the pack stands
+# alone; tests/test_contract.py checks that both accept the same prefixes.
+OS_USER_PREFIX = re.compile(r"[a-z_][a-z0-9_-]{0,28}[-_]")
+"""2-30 characters ending in - or _: no policy variable, no wildcard."""
+SYSTEM_USERS = frozenset(
+    {"root", "bin", "daemon", "adm", "lp", "sync", "shutdown", "halt", "mail", "operator", "games", "ftp", "nobody"}
+)
+SUDO_USERS = frozenset({"ec2-user", "ssm-user"})
+SYSTEMD_USERS_PREFIX = "systemd-"
 
 TAG_KEY_CONFIG = PolicyConfigSchema(
     properties={"tagKey": {"type": "string", "default": DEFAULT_TAG_KEY, "description": "The ABAC tag key"}}
@@ -161,7 +172,7 @@ def validate_cross_account_trust(args: ResourceValidationArgs, report_violation:
         return
     own_accounts = set(args.get_config().get("ownAccountIds", []))
     for statement in _statements(args.props.get("assumeRolePolicy")):
-        if statement.get("Effect") != "Allow" or not _covers(statement.get("Action"), "sts:AssumeRole"):
+        if not _allows(statement, "sts:AssumeRole"):
             continue
         principals = (
             _as_list((statement.get("Principal") or {}).get("AWS")) if statement.get("Principal") != "*" else ["*"]
@@ -177,20 +188,49 @@ def validate_cross_account_trust(args: ResourceValidationArgs, report_violation:
 
 
 def validate_session_tags(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-    """A trust may allow session tags only for the Run As tag, naming the caller's own OS user."""
+    """A trust may allow session tags only for the Run As tag, naming the caller's own OS user.
+
+    That is ``aws:RequestTag/SSMSessionRunAs`` under ``StringEquals``, one value: a literal prefix the config
+    would accept, then ``${aws:SourceIdentity}`` (the person's IAM user name, which the chain carries). The
+    variable alone would let an IAM user named ``root`` run as root; a prefix that is a variable, a wildcard
+    or a looser operator lets a caller pick the user.
+    """
     if args.resource_type != ROLE:
         return
     own_os_user_key = f"aws:RequestTag/{RUN_AS_TAG}"
     for statement in _statements(args.props.get("assumeRolePolicy")):
-        if statement.get("Effect") != "Allow" or not _covers(statement.get("Action"), "sts:TagSession"):
+        if not _allows(statement, "sts:TagSession"):
             continue
         condition = statement.get("Condition") or {}
         keys = _as_list((condition.get("ForAllValues:StringEquals") or {}).get("aws:TagKeys"))
         values = _as_list((condition.get("StringEquals") or {}).get(own_os_user_key))
         if keys != [RUN_AS_TAG]:
             report_violation(f"the role allows session tags other than {RUN_AS_TAG} (aws:TagKeys)")
-        if len(values) != 1 or not str(values[0]).endswith("${aws:SourceIdentity}"):
-            report_violation(f"the role allows a {RUN_AS_TAG} session tag that is not the caller's own OS user")
+        problem = _own_os_user_problem(values)
+        if problem:
+            report_violation(
+                f"the role allows a {RUN_AS_TAG} session tag that is not the caller's own OS user: expected "
+                f"StringEquals {own_os_user_key} to be one literal OS user prefix then {SOURCE_IDENTITY}; {problem}"
+            )
+
+
+def _own_os_user_problem(values: list[Any]) -> str | None:
+    """Why the allowed values of the Run As session tag are not exactly the caller's own OS user, if they are not."""
+    if len(values) != 1 or not isinstance(values[0], str):
+        return f"got {json.dumps(values)}"
+    value = values[0]
+    prefix = value.removesuffix(SOURCE_IDENTITY)
+    if prefix == value or not OS_USER_PREFIX.fullmatch(prefix):
+        return (
+            f"got {json.dumps(value)}, whose prefix is not 2-30 of a-z 0-9 _ -, starting with a letter or _ and "
+            "ending in - or _"
+        )
+    reserved = sorted(name for name in SYSTEM_USERS | SUDO_USERS if name.startswith(prefix))
+    if SYSTEMD_USERS_PREFIX.startswith(prefix) or prefix.startswith(SYSTEMD_USERS_PREFIX):
+        reserved.append(f"{SYSTEMD_USERS_PREFIX}*")
+    if reserved:
+        return f"got {json.dumps(value)}, whose prefix {prefix} starts the system or sudo account {reserved[0]}"
+    return None
 
 
 def _is_session_role(role: Any) -> bool:
@@ -201,7 +241,8 @@ def _is_session_role(role: Any) -> bool:
 
 
 def validate_session_role_denies_assume_role(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    """Every session role explicitly denies assuming further roles."""
+    """Every session role explicitly denies assuming further roles, always: a Deny with a condition (such as the
+    one that refuses everyone but a party's listed people) holds only when its condition matches."""
     for role in args.resources:
         if role.resource_type != ROLE or not _is_session_role(role):
             continue
@@ -212,6 +253,7 @@ def validate_session_role_denies_assume_role(args: StackValidationArgs, report_v
             statement.get("Effect") == "Deny"
             and _covers(statement.get("Action"), "sts:AssumeRole")
             and statement.get("Resource") == "*"
+            and not statement.get("Condition")
             for policy in attached
             for statement in _statements(policy.props.get("policy"))
         )
@@ -273,9 +315,22 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
 
+def _allows(statement: Mapping[str, Any], action: str) -> bool:
+    """Whether an Allow statement allows ``action``: named in Action, or not named in NotAction."""
+    if statement.get("Effect") != "Allow":
+        return False
+    if "NotAction" in statement:
+        return not _covers(statement["NotAction"], action)
+    return _covers(statement.get("Action"), action)
+
+
 def _covers(actions: Any, action: str) -> bool:
-    service = action.split(":")[0]
-    return any(a in (action, "*", f"{service}:*") for a in _as_list(actions))
+    """Whether an Action element names ``action``: IAM compares action names ignoring case, with ``*`` matching
+    any run of characters and ``?`` any one (IAM User Guide, "IAM JSON policy elements: Action")."""
+    return any(
+        re.fullmatch(re.escape(str(a)).replace(r"\*", ".*").replace(r"\?", "."), action, re.IGNORECASE)
+        for a in _as_list(actions)
+    )
 
 
 def _principal_arns_of_users_only(condition: Mapping[str, Any]) -> set[str]:
@@ -345,7 +400,8 @@ POLICIES = [
     ResourceValidationPolicy(
         name="session-tags-name-the-callers-own-os-user",
         description=f"A role's trust allows session tags only for {RUN_AS_TAG}, only as the caller's own OS user "
-        "(a prefix and ${aws:SourceIdentity}). Mandatory: a free session tag lets a person run as anyone's user.",
+        "(a literal prefix the config accepts, then ${aws:SourceIdentity}). Mandatory: a free session tag, or the "
+        "source identity alone, lets a person run as anyone's user, root included.",
         validate=validate_session_tags,
         enforcement_level=MANDATORY,
     ),

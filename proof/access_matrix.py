@@ -128,7 +128,9 @@ def _decide(run: ProgramRun, config: YoursStackConfig, at: datetime) -> list[Cel
     questions: dict[tuple[str, str | None], Request] = {}
     for party in config.third_parties:
         principal = assumed_role_arn(account.partition, account.account_id, party.role_name, "access-report")
-        context = {"aws:CurrentTime": now, "aws:userid": f"AROAREPORT:{party.role_name}"}
+        # The chain always carries a source identity; a per-person party's role serves its listed people only.
+        person = (party.people or (STAND_IN_PERSON,))[0]
+        context = {"aws:CurrentTime": now, "aws:userid": f"AROAREPORT:{party.role_name}", "aws:SourceIdentity": person}
         questions[(party.name, None)] = Request(
             principal, "ssm:StartSession", document_arn, account.account_id, context
         )

@@ -33,6 +33,10 @@ THEIR_A, THEIR_B, OUTSIDER, YOUR_ACCOUNT = "222233334444", "333344445555", "4444
 REGION = "eu-west-1"
 YOURS = AwsAccount("aws", YOUR_ACCOUNT, REGION)
 
+ALICES_SESSION_ID, BOBS_SESSION_ID = "alice-07a16060613c408b5", "bob-01edf534b8b56e8eb"
+"""As Session Manager mints them: the session name and a suffix (AWS CLI Command Reference, ``aws ssm
+describe-sessions``, example: ``Matt-07a16060613c408b5`` for ``assumed-role/Administrator/Matt``)."""
+
 ADMIN = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 """Given to principals outside the product, to show that only the trust policies stop them."""
 PUBLIC_WRITE = {
@@ -51,7 +55,11 @@ TRUST = "IAM User Guide: Cross-account policy evaluation logic (the role's trust
 ABAC = "Systems Manager User Guide: Additional sample IAM policies for Session Manager (tag-based access)"
 DOCUMENT_CHECK = "Systems Manager User Guide: Enforce a session document permission check"
 OWN_SESSIONS = "Systems Manager User Guide: Allow users to end only sessions they started (federated users)"
-QUICKSTART = "Systems Manager User Guide: Quickstart end user policies for Session Manager"
+DATA_CHANNEL = (
+    "Systems Manager User Guide: Quickstart end user policies for Session Manager (ssmmessages:OpenDataChannel "
+    "on the session); AWS CLI Command Reference: ssm describe-sessions (a session id is its session name and a "
+    "suffix)"
+)
 EXPLICIT_DENY = "IAM User Guide: Policy evaluation logic (an explicit deny overrides every allow)"
 NOT_GRANTED = "IAM User Guide: Policy evaluation logic (what no policy allows is implicitly denied)"
 SESSION_KEY = "Systems Manager User Guide: Quickstart default IAM policies (kms:GenerateDataKey, kms:Decrypt)"
@@ -66,6 +74,54 @@ RUN_AS_SESSION_TAG = (
     "(a session tag overrides the role's tag of the same key)"
 )
 TAG_CONDITIONS = "IAM User Guide: Passing session tags in AWS STS (aws:RequestTag, aws:TagKeys on sts:TagSession)"
+AGENT_REGISTERS = f"{AGENT}; aws/amazon-ssm-agent agent/ssm/service.go (UpdateInstanceInformation)"
+AGENT_CONTROL_CHANNEL = f"{AGENT}; aws/amazon-ssm-agent agent/session/controlchannel/controlchannel.go"
+AGENT_DATA_CHANNEL = f"{AGENT}; aws/amazon-ssm-agent agent/session/datachannel/datachannel.go"
+AGENT_MESSAGES = (
+    "Systems Manager User Guide: Reference: ec2messages, ssmmessages, and other API operations; "
+    "aws/amazon-ssm-agent agent/runcommand/mds/service.go"
+)
+AGENT_ASSOCIATIONS = (
+    "Systems Manager User Guide: Reference: ec2messages, ssmmessages, and other API operations; aws/amazon-ssm-agent "
+    "agent/association/service/service.go, agent/association/compliance/uploader/uploader.go"
+)
+AGENT_STREAMS_LOGS = (
+    f"{SESSION_LOGS}; aws/amazon-ssm-agent agent/agentlogstocloudwatch/cloudwatchlogspublisher/cloudwatchlogsservice.go"
+)
+AGENT_BUCKETS = (
+    "Systems Manager User Guide: SSM Agent communications with AWS managed S3 buckets; aws/amazon-ssm-agent "
+    "agent/fileutil/artifact/artifact.go (a signed s3:GetObject), core/app/selfupdate/constants.go "
+    "(amazon-ssm-{Region})"
+)
+AWS_BUCKET_OWNER = "999988887777"
+"""A stand-in for the AWS account that owns the agent's buckets (AWS does not publish it)."""
+AGENT_BUCKET_READS = [
+    (f"amazon-ssm-{REGION}", "ssm-agent-manifest.json"),
+    (f"aws-ssm-{REGION}", "manifest.json"),
+    (f"amazon-ssm-packages-{REGION}", "Packages/AmazonCloudWatchAgent/manifest.json"),
+    (f"{REGION}-birdwatcher-prod", "x"),
+    (f"aws-ssm-distributor-file-{REGION}", "x"),
+    (f"aws-ssm-document-attachments-{REGION}", "x"),
+    (f"patch-baseline-snapshot-{REGION}", "x"),
+]
+"""The buckets of that page, for Linux nodes, in the proof's region (written from the page, not from the code)."""
+
+
+def aws_owned_bucket_policy(bucket: str) -> dict[str, Any]:
+    """What lets anyone read an AWS-owned bucket (the page calls them publicly accessible)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*"}
+        ],
+    }
+
+
+PEOPLE = (
+    "IAM User Guide: Monitor and control actions taken with assumed roles (aws:SourceIdentity is in every request "
+    "of the session); IAM JSON policy elements: Condition operators (a negated operator matches a missing key)"
+)
+TRUST_QUOTA = "IAM User Guide: IAM and AWS STS quotas (a role trust policy: 2,048 characters, 4,096 on request)"
 
 
 @dataclass(frozen=True)
@@ -104,9 +160,13 @@ class World:
     """The role of the function that ends sessions when access ends."""
     session_role_id_a: str
     """The unique id of party A's session role, which prefixes the session-id tag of its sessions."""
+    session_role_id_b: str
+    """Party B's."""
     vpc: str
     before_expiry: str
     after_expiry: str
+    endpoint_policy_supported: dict[str, bool]
+    """Interface endpoint's service -> whether it enforces endpoint policies here (as the deployment looked it up)."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +202,16 @@ class Names:
     eve = assumed_role_arn("aws", OUTSIDER, "Exfiltrate", "eve")
     mallory = arn("aws", "iam", "", THEIR_A, "user/mallory")
     """A user of their account who is not one of the stack's users (not under its path)."""
-    alice_userid = "AROAPARTYASESSIONROLE:alice"
+
+    def userid(self, party: str, person: str) -> str:
+        """``aws:userid`` of a person's session of a party's session role: the role's id and the session name,
+        which is also the ``aws:ssmmessages:session-id`` tag of the sessions it starts."""
+        role_id = self.w.session_role_id_a if party == "A" else self.w.session_role_id_b
+        return f"{role_id}:{person}"
+
+    @property
+    def alice_userid(self) -> str:
+        return self.userid("A", "alice")
 
     # -- resources -----------------------------------------------------------------------------------
     @property
@@ -162,9 +231,10 @@ class Names:
 
     @property
     def log_stream(self) -> str:
-        return f"{log_group_arn(YOURS, self.w.yours['sessionLogGroup'])}:log-stream:alice-0123456789abcdef0"
+        return f"{log_group_arn(YOURS, self.w.yours['sessionLogGroup'])}:log-stream:{ALICES_SESSION_ID}"
 
-    own_session = YOURS.arn("ssm", "session/alice-0123456789abcdef0")
+    own_session = YOURS.arn("ssm", f"session/{ALICES_SESSION_ID}")
+    bobs_session = YOURS.arn("ssm", f"session/{BOBS_SESSION_ID}")
     parameter = YOURS.arn("ssm", "parameter/prod/db-password")
     tag = f"ssm:resourceTag/{DEFAULT_TAG_KEY}"
 
@@ -205,7 +275,15 @@ class Names:
 
     @property
     def in_session(self) -> dict[str, str]:
-        return {"aws:userid": self.alice_userid, "aws:SourceIdentity": "alice", "aws:CurrentTime": self.w.before_expiry}
+        return self.in_session_of("A", "alice")
+
+    def in_session_of(self, party: str, person: str) -> dict[str, str]:
+        """A request of ``person``'s session of the party's session role, a day before party A's expiry."""
+        return {
+            "aws:userid": self.userid(party, person),
+            "aws:SourceIdentity": person,
+            "aws:CurrentTime": self.w.before_expiry,
+        }
 
     @property
     def on_a(self) -> dict[str, str]:
@@ -513,6 +591,51 @@ def os_user_per_person(n: Names) -> list[Case]:
             TAG_CONDITIONS,
             also=(ADMIN,),
         ),
+        *people_pinned(n),
+    ]
+
+
+def people_pinned(n: Names) -> list[Case]:
+    """Party B's people are alice and bob; carol was removed from them, but their account still lets her
+    through its local role (their admin's to decide): your account refuses her every session action."""
+    prefix = n.their_b["osUserPrefix"]
+    alice, carol = n.session("B", "alice"), n.session("B", "carol")
+    on_b = {n.tag: "Third_Party_B", "ssm:SessionDocumentAccessCheck": "true"}
+    carols_session = YOURS.arn("ssm", "session/carol-0c2d7e1b5a9f3e8d4")
+    carols_own = {"ssm:resourceTag/aws:ssmmessages:session-id": n.userid("B", "carol")}
+    return [
+        Case(
+            "party B's alice, one of its people, starts a session on its instance",
+            in_yours(alice, "ssm:StartSession", n.instance_b, {**n.in_session_of("B", "alice"), **on_b}),
+            "Allowed",
+            "her source identity is one of the people her party lists",
+            PEOPLE,
+        ),
+        Case(
+            "carol, removed from party B's people, still gets its session role's credentials",
+            assume(n.local(THEIR_B, "carol"), n.session_role("B"), n.hop_2_b("carol", f"{prefix}carol")),
+            "Allowed",
+            "the trust cannot list 200 people within its quota; the role's permissions refuse her everything",
+            TRUST_QUOTA,
+            also=(ADMIN,),
+        ),
+        *(
+            Case(
+                f"carol, removed from party B's people, {what}",
+                in_yours(carol, action, resource, {**n.in_session_of("B", "carol"), **context}),
+                "ExplicitlyDenied",
+                "her source identity is none of the people her party lists, and the deny covers every action",
+                PEOPLE,
+            )
+            for what, action, resource, context in [
+                ("starts a session on its instance", "ssm:StartSession", n.instance_b, on_b),
+                ("starts a session through the managed document", "ssm:StartSession", n.document, {}),
+                ("resumes her own session", "ssm:ResumeSession", carols_session, carols_own),
+                ("ends her own session", "ssm:TerminateSession", carols_session, carols_own),
+                ("opens the data channel of her own session", "ssmmessages:OpenDataChannel", carols_session, {}),
+                ("makes a data key for session data", "kms:GenerateDataKey", n.key, {}),
+            ]
+        ),
     ]
 
 
@@ -522,9 +645,11 @@ def os_user_per_person(n: Names) -> list[Case]:
 def session_role(n: Names) -> list[Case]:
     alice_session, bob_session_a = n.session("A", "alice"), n.session("A", "bob")
     bob_session_b = n.session("B", "bob")
-    someone_elses = {**n.in_session, "ssm:resourceTag/aws:ssmmessages:session-id": "AROAOTHER:bob"}
+    # Party B's bob's session: his session name, party B's role id in its tag.
+    someone_elses = {**n.in_session, "ssm:resourceTag/aws:ssmmessages:session-id": n.userid("B", "bob")}
     own = {**n.in_session, "ssm:resourceTag/aws:ssmmessages:session-id": n.alice_userid}
-    bob_on_alices = {**own, "aws:userid": "AROAPARTYASESSIONROLE:bob"}
+    bob_on_alices = {**own, "aws:userid": n.userid("A", "bob"), "aws:SourceIdentity": "bob"}
+    elsewhere = [("another region", "us-east-1", YOUR_ACCOUNT), ("another account", REGION, OUTSIDER)]
     return [
         Case(
             "a session on the instance tagged for her party",
@@ -601,7 +726,7 @@ def session_role(n: Names) -> list[Case]:
         ),
         Case(
             "ending someone else's session",
-            in_yours(alice_session, "ssm:TerminateSession", n.own_session, someone_elses),
+            in_yours(alice_session, "ssm:TerminateSession", n.bobs_session, someone_elses),
             "ImplicitlyDenied",
             "only sessions whose tag is her own user id",
             OWN_SESSIONS,
@@ -615,7 +740,7 @@ def session_role(n: Names) -> list[Case]:
         ),
         Case(
             "resuming someone else's session",
-            in_yours(alice_session, "ssm:ResumeSession", n.own_session, someone_elses),
+            in_yours(alice_session, "ssm:ResumeSession", n.bobs_session, someone_elses),
             "ImplicitlyDenied",
             "resuming another's session would take it over",
             OWN_SESSIONS,
@@ -635,11 +760,41 @@ def session_role(n: Names) -> list[Case]:
             OWN_SESSIONS,
         ),
         Case(
-            "opening data channels on any session at all",
-            in_yours(alice_session, "ssmmessages:OpenDataChannel", "*", n.in_session),
+            "opening the data channel of her own session",
+            in_yours(alice_session, "ssmmessages:OpenDataChannel", n.own_session, n.in_session),
+            "Allowed",
+            "her session's id starts with her session name, which the trust binds to her source identity",
+            DATA_CHANNEL,
+        ),
+        Case(
+            "opening the data channel of someone else's session",
+            in_yours(alice_session, "ssmmessages:OpenDataChannel", n.bobs_session, n.in_session),
             "ImplicitlyDenied",
             "the grant names her own sessions only, never every session",
-            QUICKSTART,
+            DATA_CHANNEL,
+        ),
+        Case(
+            "bob of her own party opens the data channel of alice's session",
+            in_yours(bob_session_a, "ssmmessages:OpenDataChannel", n.own_session, bob_on_alices),
+            "ImplicitlyDenied",
+            "his source identity is bob, and alice's session id starts with alice",
+            DATA_CHANNEL,
+        ),
+        *(
+            Case(
+                f"opening the data channel of a session of her name in {where}",
+                Request(
+                    alice_session,
+                    "ssmmessages:OpenDataChannel",
+                    arn("aws", "ssm", region, account, f"session/{ALICES_SESSION_ID}"),
+                    account,
+                    n.in_session,
+                ),
+                "ImplicitlyDenied",
+                "the grant names sessions of your account, in the stack's region only",
+                DATA_CHANNEL,
+            )
+            for where, region, account in elsewhere
         ),
         Case(
             "running a command on her instance",
@@ -682,7 +837,7 @@ def session_role(n: Names) -> list[Case]:
                 bob_session_b,
                 "ssm:StartSession",
                 n.instance_b,
-                {**n.on_a, "aws:userid": "AROAB:bob", n.tag: "Third_Party_B"},
+                {**n.on_a, "aws:userid": n.userid("B", "bob"), "aws:SourceIdentity": "bob", n.tag: "Third_Party_B"},
             ),
             "Allowed",
             "each party reaches its own tagged instances",
@@ -690,7 +845,12 @@ def session_role(n: Names) -> list[Case]:
         ),
         Case(
             "party B's session on party A's instance",
-            in_yours(bob_session_b, "ssm:StartSession", n.instance_a, {**n.on_a, "aws:userid": "AROAB:bob"}),
+            in_yours(
+                bob_session_b,
+                "ssm:StartSession",
+                n.instance_a,
+                {**n.on_a, "aws:userid": n.userid("B", "bob"), "aws:SourceIdentity": "bob"},
+            ),
             "ImplicitlyDenied",
             "and not the other party's",
             ABAC,
@@ -711,21 +871,112 @@ def session_role(n: Names) -> list[Case]:
 def instance_and_network(n: Names) -> list[Case]:
     instance = n.instance_session
     foreign_bucket = arn("aws", "s3", "", "", "eve-loot/dump.tar")
-    endpoints = [
+    foreign_through = [
         ("ssm", "ssm:GetParameter", arn("aws", "ssm", REGION, OUTSIDER, "parameter/loot")),
         ("ssmmessages", "ssmmessages:OpenDataChannel", "*"),
         ("ec2messages", "ec2messages:GetMessages", "*"),
         ("logs", "logs:PutLogEvents", arn("aws", "logs", REGION, OUTSIDER, "log-group:loot:log-stream:x")),
         ("kms", "kms:Encrypt", arn("aws", "kms", REGION, OUTSIDER, "key/0000aaaa-0000-0000-0000-000000000000")),
     ]
+    session_log_group = log_group_arn(YOURS, n.w.yours["sessionLogGroup"])
+    # AWS-owned documents' ARNs have an empty account field, which the engine cannot parse: "*" stands in for it.
+    run_as_document = arn("aws", "ssm", REGION, "*", "document/AWS-RunShellScript")
+    association = YOURS.arn("ssm", "association/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f")
+    # Every call SSM Agent makes for what this product uses, from the instance through its endpoint.
+    agent_calls = [
+        ("ssm", "ssm:UpdateInstanceInformation", n.instance_a, "registers with Systems Manager", AGENT_REGISTERS),
+        *(
+            ("ssmmessages", f"ssmmessages:{action}", "*", f"{what} (ssmmessages:{action})", reference)
+            for action, what, reference in [
+                ("CreateControlChannel", "creates its control channel", AGENT_CONTROL_CHANNEL),
+                ("OpenControlChannel", "opens its control channel", AGENT_CONTROL_CHANNEL),
+                ("CreateDataChannel", "creates a session's data channel", AGENT_DATA_CHANNEL),
+                ("OpenDataChannel", "opens a session's data channel", AGENT_DATA_CHANNEL),
+            ]
+        ),
+        *(
+            ("ec2messages", f"ec2messages:{action}", "*", f"takes its messages (ec2messages:{action})", AGENT_MESSAGES)
+            for action in [
+                "GetEndpoint",
+                "GetMessages",
+                "AcknowledgeMessage",
+                "SendReply",
+                "DeleteMessage",
+                "FailMessage",
+            ]
+        ),
+        ("ssm", "ssm:ListInstanceAssociations", n.instance_a, "lists its associations", AGENT_ASSOCIATIONS),
+        ("ssm", "ssm:DescribeAssociation", association, "reads the Run As association", AGENT_ASSOCIATIONS),
+        ("ssm", "ssm:GetDocument", run_as_document, "reads the association's document", AGENT_ASSOCIATIONS),
+        (
+            "ssm",
+            "ssm:UpdateInstanceAssociationStatus",
+            n.instance_a,
+            "reports the association's run",
+            AGENT_ASSOCIATIONS,
+        ),
+        ("ssm", "ssm:PutComplianceItems", n.instance_a, "reports the association's compliance", AGENT_ASSOCIATIONS),
+        ("logs", "logs:DescribeLogGroups", "*", "finds the session log group", AGENT_STREAMS_LOGS),
+        ("logs", "logs:DescribeLogStreams", session_log_group, "finds its session's log stream", AGENT_STREAMS_LOGS),
+        ("logs", "logs:CreateLogStream", n.log_stream, "creates its session's log stream", AGENT_STREAMS_LOGS),
+        ("kms", "kms:Decrypt", n.key, "decrypts the session's data key", SESSION_KEY),
+    ]
+    aws_bucket = {**n.on_instance, "aws:ResourceAccount": AWS_BUCKET_OWNER}
     return [
+        *(
+            Case(
+                f"SSM Agent {what}",
+                in_yours(instance, action, resource, n.on_instance),
+                "Allowed",
+                f"the agent's own call, through the {service} endpoint, from the instance itself",
+                reference,
+                endpoint=service,
+            )
+            for service, action, resource, what, reference in agent_calls
+        ),
+        *(
+            Case(
+                f"SSM Agent reads {bucket}",
+                Request(
+                    instance, "s3:GetObject", arn("aws", "s3", "", "", f"{bucket}/{key}"), AWS_BUCKET_OWNER, aws_bucket
+                ),
+                "Allowed",
+                "signed with the instance's credentials through the S3 gateway: the role must allow it, exactly there",
+                AGENT_BUCKETS,
+                endpoint="s3",
+                resource_policy=aws_owned_bucket_policy(bucket),
+            )
+            for bucket, key in AGENT_BUCKET_READS
+        ),
         Case(
-            "an instance registers with Systems Manager",
-            in_yours(instance, "ssm:UpdateInstanceInformation", n.instance_a, n.on_instance),
-            "Allowed",
-            "SSM Agent's own call, through the ssm endpoint, from the instance itself",
-            AGENT,
-            endpoint="ssm",
+            "SSM Agent reads its bucket of another region",
+            Request(
+                instance,
+                "s3:GetObject",
+                arn("aws", "s3", "", "", "amazon-ssm-us-east-1/ssm-agent-manifest.json"),
+                AWS_BUCKET_OWNER,
+                aws_bucket,
+            ),
+            "ImplicitlyDenied",
+            "the role names this region's buckets exactly, never a wildcard region",
+            AGENT_BUCKETS,
+            endpoint="s3",
+            resource_policy=aws_owned_bucket_policy("amazon-ssm-us-east-1"),
+        ),
+        Case(
+            "SSM Agent reads the macOS patch bucket with no macOS instance granted",
+            Request(
+                instance,
+                "s3:GetObject",
+                arn("aws", "s3", "", "", f"aws-patchmanager-macos-{REGION}/x"),
+                AWS_BUCKET_OWNER,
+                aws_bucket,
+            ),
+            "ImplicitlyDenied",
+            "the macOS bucket is listed only when a macOS instance is granted, and none is here",
+            AGENT_BUCKETS,
+            endpoint="s3",
+            resource_policy=aws_owned_bucket_policy(f"aws-patchmanager-macos-{REGION}"),
         ),
         Case(
             "instance credentials read a parameter of your account",
@@ -802,6 +1053,7 @@ def instance_and_network(n: Names) -> list[Case]:
             endpoint="s3",
             resource_policy=PUBLIC_WRITE,
         ),
+        # Only where the service enforces endpoint policies: elsewhere AWS ignores the policy and admits anyone.
         *(
             Case(
                 f"foreign credentials through the {service} endpoint",
@@ -812,7 +1064,8 @@ def instance_and_network(n: Names) -> list[Case]:
                 also=(ADMIN,),
                 endpoint=service,
             )
-            for service, action, resource in endpoints
+            for service, action, resource in foreign_through
+            if n.w.endpoint_policy_supported[service]
         ),
     ]
 
@@ -883,6 +1136,7 @@ def data(n: Names) -> list[Case]:
 
 
 def time(n: Names) -> list[Case]:
+    own = {**n.in_session, "ssm:resourceTag/aws:ssmmessages:session-id": n.alice_userid}
     return [
         Case(
             "the local role after the party's expiry",
@@ -902,6 +1156,23 @@ def time(n: Names) -> list[Case]:
             "ImplicitlyDenied",
             "credentials obtained before the expiry start no session after it",
             EXPIRY,
+        ),
+        # The same requests a day before the expiry are the session role's, allowed.
+        *(
+            Case(
+                f"{what} after the party's expiry",
+                in_yours(
+                    n.session("A", "alice"), action, n.own_session, {**context, "aws:CurrentTime": n.after_expiry}
+                ),
+                "ImplicitlyDenied",
+                f"credentials obtained before the expiry {why} after it",
+                EXPIRY,
+            )
+            for what, action, context, why in [
+                ("resuming her own session", "ssm:ResumeSession", own, "resume no session"),
+                ("opening her own session's data channel", "ssmmessages:OpenDataChannel", n.in_session, "open none"),
+                ("ending her own session", "ssm:TerminateSession", own, "end no session (the sweeper ends it)"),
+            ]
         ),
     ]
 

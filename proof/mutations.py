@@ -68,6 +68,17 @@ def widened_statement(sid: str) -> Mutation:
     return on_every_statement(edit)
 
 
+def in_any_region_and_account(sid: str) -> Mutation:
+    """The statement with this Sid made to name its resources in every region and account."""
+
+    def edit(statement: dict[str, Any]) -> None:
+        if statement.get("Sid") == sid:
+            fields = statement["Resource"].split(":", 5)
+            statement["Resource"] = ":".join([*fields[:3], "*", "*", fields[5]])
+
+    return on_every_statement(edit)
+
+
 def mutations(tag_key: str) -> dict[str, Mutation]:
     """Every security condition of the product, by name."""
     return {
@@ -86,6 +97,14 @@ def mutations(tag_key: str) -> dict[str, Mutation]:
         "session name bound to the person": without_condition_key("sts:RoleSessionName"),
         "the local role trusts the stack's users only": without_condition_key("aws:PrincipalArn"),
         "data channels of own sessions only": widened_statement("OpenDataChannelsOfOwnSessionsOnly"),
+        "data channels in this account and region only": in_any_region_and_account("OpenDataChannelsOfOwnSessionsOnly"),
+        "data channels end at the expiry": without_condition_key(
+            "aws:CurrentTime", sid="OpenDataChannelsOfOwnSessionsOnly"
+        ),
+        "resuming and ending own sessions end at the expiry": without_condition_key(
+            "aws:CurrentTime", sid="EndOrResumeOnlyOwnSessions"
+        ),
+        "only the party's listed people (one OS user per person)": without_statement("DenyEveryoneButThePartysPeople"),
         "instance credentials only through their VPC": without_statement("DenyInstanceCredentialsOutsideTheirVpc"),
         "instance credentials only from their instance": without_statement("DenyInstanceCredentialsFromAnotherAddress"),
         "endpoints admit only this account's principals": without_condition_key("aws:PrincipalAccount"),

@@ -8,6 +8,7 @@ KMS Developer Guide (key policy), the AWS PrivateLink Guide (endpoint policy), t
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -75,6 +76,8 @@ def quota_violations(run: ProgramRun) -> list[Violation]:
             check(resource, "its key policy (bytes)", len(inputs["policy"].encode()), KMS_KEY_POLICY)
         elif resource.type == "aws:ec2/vpcEndpoint:VpcEndpoint" and "policy" in inputs:
             check(resource, "its endpoint policy", len(inputs["policy"]), ENDPOINT_POLICY)
+        elif resource.type == "aws:ec2/instance:Instance" and "userDataBase64" in inputs:
+            check(resource, "its user data (bytes)", len(base64.b64decode(inputs["userDataBase64"])), USER_DATA)
         elif resource.type == "aws:ec2/instance:Instance" and "userData" in inputs:
             check(resource, "its user data (bytes)", len(inputs["userData"].encode()), USER_DATA)
         for key, value in (inputs.get("tags") or {}).items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +63,16 @@ def yours_mocks(**changes: Any) -> AwsMocks:
 
 
 def run_yours(
-    mocks: AwsMocks | None = None, *, expect_error: bool = False, secret_keys: tuple[str, ...] = (), **overrides: Any
+    mocks: AwsMocks | None = None,
+    *,
+    expect_error: bool = False,
+    secret_keys: tuple[str, ...] = (),
+    now: datetime | None = None,
+    **overrides: Any,
 ) -> ProgramRun:
-    """The yours program from the reference (two-party) stack file, with some project keys overridden."""
-    run = run_stack_file(YOURS_STACK_FILE, mocks=mocks or yours_mocks(), secret_keys=secret_keys, **overrides)
+    """The yours program from the reference (two-party) stack file, with some project keys overridden, run at
+    ``now`` (the real time unless given)."""
+    run = run_stack_file(YOURS_STACK_FILE, mocks=mocks or yours_mocks(), secret_keys=secret_keys, now=now, **overrides)
     return _checked(run, expect_error)
 
 

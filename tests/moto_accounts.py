@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
+import moto.sts.responses
+import pytest
 
 from components.arns import iam_role_arn
 from components.contract import LOCAL_ROLE_NAME, REMOTE_ACCESS_GROUP_NAME
@@ -56,14 +58,19 @@ def admin_session(account: str, endpoint_url: str | None) -> boto3.Session:
 
 
 def create_chain_accounts(
-    endpoint_url: str | None = None, *, external_id: str = EXTERNAL_ID, os_user_prefix: str | None = None
+    endpoint_url: str | None = None,
+    *,
+    external_id: str = EXTERNAL_ID,
+    os_user_prefix: str | None = None,
+    their_account: str = THEIR_ACCOUNT,
+    your_role_name: str = YOUR_ROLE_NAME,
 ) -> ChainAccounts:
     """alice and her local role in their account; the session role in yours (with one OS user per person
     when ``os_user_prefix`` is given)."""
-    local_role_arn = iam_role_arn("aws", THEIR_ACCOUNT, LOCAL_ROLE_NAME)
-    your_role_arn = iam_role_arn("aws", YOUR_ACCOUNT, YOUR_ROLE_NAME)
+    local_role_arn = iam_role_arn("aws", their_account, LOCAL_ROLE_NAME)
+    your_role_arn = iam_role_arn("aws", YOUR_ACCOUNT, your_role_name)
 
-    their_iam = admin_session(THEIR_ACCOUNT, endpoint_url).client("iam", endpoint_url=endpoint_url)
+    their_iam = admin_session(their_account, endpoint_url).client("iam", endpoint_url=endpoint_url)
     their_iam.create_user(UserName="alice", Path=users_path("their"))
     key = their_iam.create_access_key(UserName="alice")["AccessKey"]
     their_iam.create_group(GroupName=REMOTE_ACCESS_GROUP_NAME)
@@ -76,7 +83,7 @@ def create_chain_accounts(
     their_iam.create_role(
         RoleName=LOCAL_ROLE_NAME,
         AssumeRolePolicyDocument=json.dumps(
-            local_role_trust_policy("aws", THEIR_ACCOUNT, users_path("their"), require_mfa=False)
+            local_role_trust_policy("aws", their_account, users_path("their"), require_mfa=False)
         ),
     )
     their_iam.put_role_policy(
@@ -87,7 +94,7 @@ def create_chain_accounts(
 
     your_iam = admin_session(YOUR_ACCOUNT, endpoint_url).client("iam", endpoint_url=endpoint_url)
     your_iam.create_role(
-        RoleName=YOUR_ROLE_NAME,
+        RoleName=your_role_name,
         AssumeRolePolicyDocument=json.dumps(
             session_role_trust_policy(local_role_arn, external_id, None, os_user_prefix)
         ),
@@ -102,7 +109,14 @@ def create_chain_accounts(
     )
 
 
-def write_aws_files(home: Path, accounts: ChainAccounts, *, config_text: str, source_profile: str) -> None:
+def write_aws_files(
+    home: Path,
+    accounts: ChainAccounts,
+    *,
+    config_text: str,
+    source_profile: str,
+    external_id_file: str = "third-party-a.external-id",
+) -> None:
     """~/.aws/config from ``config_text``, alice's key under the source profile, and the ExternalId file."""
     aws = home / ".aws"
     aws.mkdir(exist_ok=True)
@@ -115,7 +129,22 @@ def write_aws_files(home: Path, accounts: ChainAccounts, *, config_text: str, so
     with (aws / "credentials").open("w") as file:
         credentials.write(file)
     (aws / "credentials").chmod(0o600)
-    external_id = aws / "third-party-ec2-access" / "third-party-a.external-id"
+    external_id = aws / "third-party-ec2-access" / external_id_file
     external_id.parent.mkdir(mode=0o700, exist_ok=True)
     external_id.write_text(accounts.external_id + "\n")
     external_id.chmod(0o600)
+
+
+def record_assume_role_requests(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, list[str]]]:
+    """Every AssumeRole request that reaches moto's STS from now on, as its form fields (the Query protocol
+    the SDKs speak to STS): what the client sent, whatever moto makes of it. moto must run in this process
+    (in process, or its threaded server on loopback)."""
+    requests: list[dict[str, list[str]]] = []
+    original = moto.sts.responses.TokenResponse.assume_role
+
+    def recording(self: moto.sts.responses.TokenResponse) -> str:
+        requests.append({key: list(values) for key, values in self.querystring.items()})
+        return original(self)
+
+    monkeypatch.setattr(moto.sts.responses.TokenResponse, "assume_role", recording)
+    return requests

@@ -22,9 +22,11 @@ from harness.program_run import stack_reference_outputs
 from proof.access_model import RegisteredPolicies, collect_policies
 from proof.decision_cases import GROUPS, THEIR_A, THEIR_B, YOURS, World, decide, decision_table
 from proof.mutations import mutations
+from proof.network_world import endpoint_policy_support
 from tests.conftest import PARTY_B, THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
 
 ROLE = "aws:iam/role:Role"
+PARTIES = ["Third_Party_A", "Third_Party_B"]
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ def proof() -> Proof:
     )
     instances = yours.stack_outputs["instances"]
     fleet_role = next(r for r in yours.of_type(ROLE) if r.name == "fleet-instance-role")
-    session_role_a = yours.stack_outputs["sessionRoles"]["Third_Party_A"]
+    role_ids = {r.outputs["arn"]: r.outputs["uniqueId"] for r in yours.of_type(ROLE)}
+    session_role_id_a, session_role_id_b = (role_ids[yours.stack_outputs["sessionRoles"][p]] for p in PARTIES)
     world = World(
         their_a=their_a.stack_outputs,
         their_b=their_b.stack_outputs,
@@ -62,12 +65,12 @@ def proof() -> Proof:
         instance_b=instance_arn(YOURS, instances["instance-b"]["id"]),
         fleet_role_name=fleet_role.outputs["name"],
         sweeper_role_name=next(r for r in yours.of_type(ROLE) if r.name == "session-sweeper-role").outputs["name"],
-        session_role_id_a=next(r for r in yours.of_type(ROLE) if r.outputs["arn"] == session_role_a).outputs[
-            "uniqueId"
-        ],
+        session_role_id_a=session_role_id_a,
+        session_role_id_b=session_role_id_b,
         vpc=yours.stack_outputs["vpcId"],
         before_expiry=iam_time(expires - timedelta(days=1)),
         after_expiry=iam_time(expires + timedelta(seconds=1)),
+        endpoint_policy_supported=endpoint_policy_support(yours),
     )
     return Proof(world, collect_policies(their_a, their_b, yours))
 

@@ -12,11 +12,17 @@ import sys
 from pathlib import Path
 
 import boto3
-import moto.sts.responses
 
 from harness.aws_mocks import AwsMocks
 from tests.conftest import run_their
-from tests.moto_accounts import REGION, THEIR_ACCOUNT, YOUR_ACCOUNT, create_chain_accounts, write_aws_files
+from tests.moto_accounts import (
+    REGION,
+    THEIR_ACCOUNT,
+    YOUR_ACCOUNT,
+    create_chain_accounts,
+    record_assume_role_requests,
+    write_aws_files,
+)
 
 
 def test_the_pasted_profile_chains_alice_into_your_session_role(moto_endpoint, aws_home, monkeypatch):
@@ -34,19 +40,12 @@ def test_the_pasted_profile_chains_alice_into_your_session_role(moto_endpoint, a
     assert identity["Account"] == YOUR_ACCOUNT
     assert identity["Arn"] == f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"
     cache = aws_home / ".aws" / "third-party-ec2-access" / "cache"
-    assert len(list(cache.iterdir())) == 1  # the next AWS CLI command reuses it
+    assert len(list(cache.glob("*.json"))) == 1  # the next AWS CLI command reuses it
 
 
 def test_with_one_os_user_per_person_the_aws_cli_chain_asks_for_her_own_user(moto_endpoint, aws_home, monkeypatch):
     # moto accepts session tags without keeping them: the test reads what reached its STS endpoint.
-    assume_role_requests: list[dict] = []
-    original = moto.sts.responses.TokenResponse.assume_role
-
-    def recording(self):
-        assume_role_requests.append(dict(self.querystring))
-        return original(self)
-
-    monkeypatch.setattr(moto.sts.responses.TokenResponse, "assume_role", recording)
+    assume_role_requests = record_assume_role_requests(monkeypatch)
     their = run_their(AwsMocks(account_id=THEIR_ACCOUNT), osUserPrefix="tpa-").stack_outputs
     accounts = create_chain_accounts(moto_endpoint, external_id=their["externalId"], os_user_prefix="tpa-")
     write_aws_files(

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from components.cli_profile import profiles_written
 from components.config import ConfigError, TheirStackConfig, YoursStackConfig, parse_stack_config
 from components.config.their import CustomerConfig
 
@@ -23,6 +24,16 @@ def error_of(raw: dict[str, str]) -> str:
     message = str(caught.value)
     assert "\n" not in message, "a config error is one line"
     return message
+
+
+ACME, GLOBEX = "111122223333", "999988887777"
+
+
+def customers(*entries: dict[str, str]) -> dict[str, str]:
+    """A their stack serving these customers (each in an account of its own unless it names one)."""
+    accounts = iter(f"{n:012d}" for n in range(100000000001, 100000000100))
+    listed = [{"yourAccountId": next(accounts), **entry} for entry in entries]
+    return their(partyName=None, yourAccountId=None, customers=json.dumps(listed))
 
 
 def test_their_defaults():
@@ -106,6 +117,47 @@ def test_yours_account_is_recognised():
             "users[1]",
             "with customers[1].osUserPrefix v-",
         ),
+        # profiles and session roles of their own (issue 21, item 11)
+        (their(partyName="日本", yourRoleName="VendorSessions"), "partyName", "for the AWS CLI profile name"),
+        (
+            customers({"name": "co-acme", "partyName": "Vendor"}, {"name": "acme", "partyName": "Vendor Co"}),
+            "customers[1].name",
+            '"acme" with partyName "Vendor Co" makes the same AWS CLI profile name vendor-co-acme as customers[0]',
+        ),
+        (
+            customers({"name": "acme", "partyName": "Vendor"}, {"name": "acme-source", "partyName": "Vendor"}),
+            "customers[1].name",
+            "makes the same AWS CLI profile name vendor-acme-source as customers[0]",
+        ),
+        (
+            customers(
+                {"name": "acme", "partyName": "Vendor_Co", "yourAccountId": ACME},
+                {"name": "acme-eu", "partyName": "Vendor Co", "yourAccountId": ACME},
+            ),
+            "customers[1].partyName",
+            f"makes the same session role SSMStartSession_IAM_Role_VendorCo in account {ACME} as customers[0]",
+        ),
+        (
+            customers(
+                {"name": "acme", "partyName": "Vendor", "yourAccountId": ACME, "yourRoleName": "VendorSessions"},
+                {"name": "acme-eu", "partyName": "V2", "yourAccountId": ACME, "yourRoleName": "vendorsessions"},
+            ),
+            "customers[1].yourRoleName",
+            f"makes the same session role vendorsessions in account {ACME} as customers[0]",
+        ),
+        (
+            {
+                "account": "yours",
+                "thirdParties": json.dumps(
+                    [
+                        {"name": "Vendor_Co", "stack": "o/p/a", "runAsUser": "vendor-a"},
+                        {"name": "Vendor Co", "stack": "o/p/b", "runAsUser": "vendor-b"},
+                    ]
+                ),
+            },
+            "thirdParties[1].roleName",
+            '"SSMStartSession_IAM_Role_VendorCo" repeats thirdParties[0]',  # one account: the yours stack's own
+        ),
     ],
 )
 def test_each_bad_value_is_one_line_naming_the_key(raw, key, expectation):
@@ -120,3 +172,23 @@ def test_a_person_per_os_user_is_off_unless_a_prefix_is_set():
     assert per_person.customers[0].os_user_prefix == "tpa-"
     # A name that is fine in IAM but not on Linux is refused only when it must become an OS user.
     assert parse_stack_config(their(users=json.dumps(["Bob.Smith"]))).users == ("Bob.Smith",)
+
+
+@pytest.mark.parametrize(
+    "party_names",
+    [("Vendor_Co", "Vendor Co"), ("Vendor_Co", "Vendor_Co"), ("Vendor_Co", "vendor-co")],
+    ids=["differ-in-punctuation", "the-same", "differ-in-case"],
+)
+def test_customers_naming_the_vendor_alike_each_get_profiles_and_a_role_of_their_own(party_names):
+    # Each customer picks the party name (its tag value); the vendor names its customers.
+    config = parse_stack_config(
+        customers(
+            {"name": "acme", "partyName": party_names[0], "yourAccountId": ACME},
+            {"name": "globex", "partyName": party_names[1], "yourAccountId": GLOBEX},
+        )
+    )
+    acme, globex = (profiles_written(c.party_name, c.name) for c in config.customers)
+    assert acme == ("vendor-co-acme", "vendor-co-acme-source")
+    assert globex == ("vendor-co-globex", "vendor-co-globex-source")
+    # Derived alike, in two accounts: IAM names are unique per account only.
+    assert {c.your_role_name.casefold() for c in config.customers} == {"ssmstartsession_iam_role_vendorco"}

@@ -66,6 +66,9 @@ def test_defaults_follow_the_seed():
     assert config.network.subnet_cidrs == (ipaddress.IPv4Network("10.24.34.0/24"),)  # one subnet
     assert config.network.interface_endpoints == ("ssm", "ssmmessages", "ec2messages", "logs", "kms")
     assert config.network.flow_log_retention_days == 365  # a year, as Security Hub's CloudWatch.16 expects
+    assert config.network.allowed_dns_names == ()  # the instances resolve only what they need for AWS
+    assert config.network.accept_endpoints_without_policy == ()  # an ignored endpoint policy stops the program
+    assert config.network.dns_query_log_retention_days == 365
     assert (config.session.idle_timeout_minutes, config.session.max_duration_minutes) == (20, 60)
     assert config.session.log_retention_days == 365
     assert config.instances[0] == NewInstanceConfig("instance-a", "Third_Party_A", "t4g.micro", 0)
@@ -163,6 +166,32 @@ BAD_INPUTS = [
     (yours(network=network(vpcCIDR="10.0.0.0/16")), "network.vpcCIDR", "unknown key"),
     (yours(network=network(flowLogRetentionDays=10)), "network.flowLogRetentionDays", "retention periods"),
     (yours(network="10.0.0.0/16"), "network", "expected an object"),
+    # the DNS names the firewall lets through beyond AWS's (issue 24): never every name, never a whole TLD
+    *(
+        (yours(network=network(allowedDnsNames=[name])), "network.allowedDnsNames[0]", "never * nor a bare top-level")
+        for name in [
+            "*",
+            "com",
+            "*.com",
+            "*.*.example.com",
+            "Repo.Example.com",
+            "bad..example.com",
+            "-x.example.com",
+            7,
+        ]
+    ),
+    (
+        yours(network=network(allowedDnsNames=["repo.example.com", "repo.example.com"])),
+        "network.allowedDnsNames[1]",
+        "repeats",
+    ),
+    (yours(network=network(allowedDnsNames="repo.example.com")), "network.allowedDnsNames", "a list of DNS names"),
+    (
+        yours(network=network(acceptEndpointsWithoutPolicy=["sts"])),
+        "network.acceptEndpointsWithoutPolicy[0]",
+        "one of network.interfaceEndpoints",
+    ),
+    (yours(network=network(dnsQueryLogRetentionDays=10)), "network.dnsQueryLogRetentionDays", "retention periods"),
     # the instances (issue 3)
     (yours(instances=instance(name="web server")), "instances[0].name", "letters, digits"),
     (yours(instances=instance() + instance(grantedTo="Third_Party_B")), "instances[1].name", "repeats instances[0]"),
@@ -341,3 +370,18 @@ def test_bad_people_are_one_line_naming_the_person(people, key, expectation):
     message = error_of(yours(thirdParties=[PARTY_A, party_c], instances=[]), frozenset({"thirdParties"}))
     assert message.startswith(f"third-party-ec2-access:{key}: "), message
     assert expectation in message
+
+
+def test_names_and_endpoints_the_network_keys_accept():
+    config = parse(
+        yours(
+            network=network(
+                allowedDnsNames=["repo.example.com", "*.corp.example.org"],
+                acceptEndpointsWithoutPolicy=["ssmmessages"],
+                dnsQueryLogRetentionDays=90,
+            )
+        )
+    )
+    assert config.network.allowed_dns_names == ("repo.example.com", "*.corp.example.org")
+    assert config.network.accept_endpoints_without_policy == ("ssmmessages",)
+    assert config.network.dns_query_log_retention_days == 90

@@ -10,17 +10,29 @@ import io
 import json
 import os
 import stat
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
+from third_party_ec2_access_credentials.cache import CredentialCache
 from third_party_ec2_access_credentials.chain import HelperError
 from third_party_ec2_access_credentials.cli import main, mfa_code_from, prompt_on_terminal
+from third_party_ec2_access_credentials.model import ChainRequest, Credentials
 
-from tests.moto_accounts import REGION, YOUR_ACCOUNT, ChainAccounts, create_chain_accounts, write_aws_files
+from tests.moto_accounts import (
+    REGION,
+    YOUR_ACCOUNT,
+    ChainAccounts,
+    create_chain_accounts,
+    record_assume_role_requests,
+    write_aws_files,
+)
 
 SOURCE_PROFILE = "third-party-a-source"
 EXTERNAL_ID_FILE = "~/.aws/third-party-ec2-access/third-party-a.external-id"
@@ -64,9 +76,9 @@ def accounts(aws_home):
         yield chain_accounts
 
 
-def run_helper(accounts: ChainAccounts, *extra: str, sessions=None, now=None, mfa_prompt=None) -> Outcome:
-    stdout, stderr = io.StringIO(), io.StringIO()
-    argv = [
+def credentials_command(accounts: ChainAccounts) -> list[str]:
+    """The helper's arguments in alice's profile line, after the program's name."""
+    return [
         "credentials",
         "--source-profile",
         SOURCE_PROFILE,
@@ -76,10 +88,13 @@ def run_helper(accounts: ChainAccounts, *extra: str, sessions=None, now=None, mf
         accounts.your_role_arn,
         "--external-id-file",
         EXTERNAL_ID_FILE,
-        *extra,
     ]
+
+
+def run_helper(accounts: ChainAccounts, *extra: str, sessions=None, now=None, mfa_prompt=None) -> Outcome:
+    stdout, stderr = io.StringIO(), io.StringIO()
     status = main(
-        argv,
+        [*credentials_command(accounts), *extra],
         stdout=stdout,
         stderr=stderr,
         session_factory=sessions or RecordingSessions(),
@@ -113,18 +128,20 @@ def test_it_prints_credential_process_json_for_your_session_role(accounts):
 def test_the_first_hop_sets_the_users_own_name_as_source_identity(accounts):
     sessions = RecordingSessions()
     run_helper(accounts, sessions=sessions).credentials()
-    first, second = sessions.assume_role_calls
+    first, _ = sessions.assume_role_calls
     assert first == {"RoleArn": accounts.local_role_arn, "RoleSessionName": "alice", "SourceIdentity": "alice"}
-    assert "SourceIdentity" not in second  # it carries over from the first hop and cannot change
 
 
-def test_the_second_hop_passes_the_external_id(accounts):
+def test_the_second_hop_passes_the_external_id_and_the_same_source_identity_again(accounts):
     sessions = RecordingSessions()
     run_helper(accounts, sessions=sessions).credentials()
     _, second = sessions.assume_role_calls
+    # The session role's trust requires sts:SourceIdentity, which a chained call has for certain only when it
+    # passes the value (the same one: it cannot change); tests/test_chain_requests.py holds the proof to it.
     assert second == {
         "RoleArn": accounts.your_role_arn,
         "RoleSessionName": "alice",
+        "SourceIdentity": "alice",
         "ExternalId": accounts.external_id,
         "DurationSeconds": 3600,
     }
@@ -174,9 +191,58 @@ def test_cached_credentials_are_reused_then_refreshed_near_expiry(accounts):
 def test_the_cache_is_readable_by_its_owner_only(accounts, aws_home):
     run_helper(accounts).credentials()
     cache = aws_home / ".aws" / "third-party-ec2-access" / "cache"
-    (cached,) = cache.iterdir()
-    assert stat.S_IMODE(cached.stat().st_mode) == 0o600
+    assert sorted(path.suffix for path in cache.iterdir()) == [".json", ".lock"]  # no temporary file left
+    assert [stat.S_IMODE(path.stat().st_mode) for path in cache.iterdir()] == [0o600, 0o600]
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+
+
+def test_a_refresh_replaces_the_cache_file_whole(tmp_path):
+    cache = CredentialCache(str(tmp_path / "cache"), SOURCE_PROFILE, ChainRequest("arn:local", "arn:yours", "xid"))
+    expiration = datetime(2030, 1, 1, tzinfo=UTC)
+    cache.store(Credentials("ASIAOLDCHAIN", "old-secret", "old-token", expiration))
+    with open(cache.path) as reader:  # another command, reading the cache as the refresh happens
+        cache.store(Credentials("ASIANEWCHAIN", "new-secret", "new-token", expiration))
+        assert json.load(reader)["AccessKeyId"] == "ASIAOLDCHAIN"  # the old file, whole: never an empty one
+    assert cache.load(datetime(2029, 1, 1, tzinfo=UTC)).access_key_id == "ASIANEWCHAIN"
+
+
+def test_ten_commands_started_at_a_cache_miss_make_one_chain(moto_endpoint, aws_home, monkeypatch):
+    """As ten AWS CLI commands started together run the helper: ten processes of it, at once, on loopback."""
+    accounts = create_chain_accounts(moto_endpoint)
+    config_text = f"[profile {SOURCE_PROFILE}]\nregion = {REGION}\n"
+    write_aws_files(aws_home, accounts, config_text=config_text, source_profile=SOURCE_PROFILE)
+    requests = record_assume_role_requests(monkeypatch)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    helper = str(Path(sys.executable).parent / "third-party-ec2-access-credentials")
+    callers = [
+        subprocess.Popen(
+            [helper, *credentials_command(accounts)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(10)
+    ]
+    outcomes = [Outcome(0, *caller.communicate(timeout=120)) for caller in callers]
+    assert [(caller.returncode, outcome.stderr) for caller, outcome in zip(callers, outcomes, strict=True)] == [
+        (0, "")
+    ] * 10
+    chains_made = len(requests) // 2
+    chains_read = len({outcome.credentials()["SessionToken"] for outcome in outcomes})  # never printed
+    assert (chains_made, chains_read) == (1, 1)
+    assert [form["RoleArn"] for form in requests] == [[accounts.local_role_arn], [accounts.your_role_arn]]
+
+
+def test_the_helper_starts_where_there_is_no_fcntl_and_says_windows_is_not_supported(accounts):
+    """Windows has no fcntl: the helper must still load there, to say in one line that it is not supported."""
+    probe = (
+        "import os, shutil, sys; sys.modules['fcntl'] = None; "  # import fcntl now fails, as on Windows
+        # os.name last (shutil, which argparse uses, would look for Windows modules this Python lacks).
+        "from third_party_ec2_access_credentials.cli import main; os.name = 'nt'; "
+        f"sys.exit(main({credentials_command(accounts)!r}))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "third-party-ec2-access-credentials: Windows is not supported: use WSL (see the helper's README, Windows)\n"
+    )
 
 
 def test_mfa_code_goes_with_the_first_hop_and_is_asked_once(accounts):

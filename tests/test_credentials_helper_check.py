@@ -86,7 +86,13 @@ def chain_stubs(sessions: StubbedSessions, *, second_hop_refused: bool = False) 
         local.add_response(
             "assume_role",
             credentials(YOUR_KEY),
-            {"RoleArn": YOUR_ROLE, "RoleSessionName": "alice", "ExternalId": EXTERNAL_ID, "DurationSeconds": 3600},
+            {
+                "RoleArn": YOUR_ROLE,
+                "RoleSessionName": "alice",
+                "SourceIdentity": "alice",
+                "ExternalId": EXTERNAL_ID,
+                "DurationSeconds": 3600,
+            },
         )
         yours.add_response(
             "get_caller_identity",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import shlex
 import subprocess
 import sys
 import time
@@ -45,11 +46,12 @@ def alice(moto_endpoint, aws_home) -> dict[str, str]:
 
 def in_a_terminal(command: list[str], env: dict[str, str], answer: str | None) -> tuple[int, str]:
     """Runs ``command`` in a new pseudo-terminal, its controlling terminal, as a person would; types
-    ``answer`` when asked for an MFA code. Returns the exit status and everything the terminal showed."""
+    ``answer`` each time it is asked for an MFA code. Returns the exit status and everything the terminal
+    showed."""
     pid, terminal = pty.fork()
     if pid == 0:  # the child: its stdin, stdout, stderr and controlling terminal are the pty
         os.execvpe(command[0], command, env)  # noqa: S606 (a fixed command, as a person types it)
-    shown, answered, deadline = b"", False, time.monotonic() + 60
+    shown, answered, deadline = b"", 0, time.monotonic() + 90
     while time.monotonic() < deadline:
         ready, _, _ = select.select([terminal], [], [], 1)
         if not ready:
@@ -61,9 +63,9 @@ def in_a_terminal(command: list[str], env: dict[str, str], answer: str | None) -
         if not chunk:
             break
         shown += chunk
-        if answer is not None and not answered and b"MFA code for" in shown:
+        while answer is not None and shown.count(b"MFA code for") > answered:
             os.write(terminal, answer.encode() + b"\n")
-            answered = True
+            answered += 1
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
 
@@ -85,6 +87,22 @@ def test_a_second_command_reuses_the_chain_without_asking_again(alice):
     status, shown = in_a_terminal(command, alice, answer=None)
     assert status == 0, shown
     assert "MFA code" not in shown
+
+
+def test_commands_started_together_at_a_cache_miss_ask_for_one_mfa_code_in_all(alice):
+    """Four AWS CLI commands started at once in one terminal (a shell's background jobs), each running the
+    helper in a process of its own: one of them chains and asks, the others wait for it and reuse its chain."""
+    command = shlex.join(
+        [str(BIN / "aws"), "sts", "get-caller-identity", "--profile", "third-party-a", "--output", "text"]
+    )
+    script = (
+        f'pids=""; for i in 1 2 3 4; do {command} & pids="$pids $!"; done; '
+        'status=0; for pid in $pids; do wait "$pid" || status=1; done; exit "$status"'
+    )
+    status, shown = in_a_terminal(["/bin/sh", "-c", script], alice, answer="123456")
+    assert status == 0, shown
+    assert shown.count(SESSION_ARN) == 4
+    assert shown.count("MFA code for") == 1
 
 
 def test_the_code_can_come_from_the_environment_for_scripts(alice):

@@ -3,6 +3,10 @@ per customer, no IAM name twice; the yours side picks its customer from that sta
 
 from __future__ import annotations
 
+import configparser
+import shlex
+
+import botocore.configloader
 import pytest
 
 from components.arns import iam_role_arn
@@ -58,7 +62,7 @@ def test_each_customer_has_its_own_external_id_and_role_in_its_account(vendor):
     assert globex["yourRoleArn"] == iam_role_arn("aws", GLOBEX, "SSMStartSession_IAM_Role_VendorCo")
     assert set(acme["awsCliConfig"]) == {"alice", "bob"}
     assert set(globex["awsCliConfig"]) == {"bob"}
-    assert "[profile vendor-co]" in globex["awsCliConfig"]["bob"]
+    assert "[profile vendor-co-globex]" in globex["awsCliConfig"]["bob"]
 
 
 def test_only_a_customers_users_may_take_its_local_role(vendor):
@@ -92,6 +96,50 @@ def test_the_yours_side_picks_its_customer_from_the_vendors_stack(vendor):
     assume = role.json_input("assumeRolePolicy")["Statement"][0]
     assert assume["Principal"] == {"AWS": vendor.stack_outputs["customers"]["acme"]["assumeRoleArn"]}
     assert assume["Condition"]["StringEquals"]["sts:ExternalId"] == vendor.stack_outputs["externalIds"]["acme"]
+
+
+def option(command: str, name: str) -> str:
+    words = shlex.split(command)
+    return words[words.index(name) + 1]
+
+
+def reaching_profile(config_text: str) -> str:
+    """The profile of a profile text that reaches the customer's account (the one the helper serves)."""
+    parser = configparser.RawConfigParser()
+    parser.read_string(config_text)
+    (section,) = [s for s in parser.sections() if parser.has_option(s, "credential_process")]
+    return section.removeprefix("profile ")
+
+
+def test_the_connect_commands_name_the_profile_the_vendors_stack_wrote(vendor):
+    run = run_yours(
+        yours_mocks(stack_references={STACK: stack_reference_outputs(vendor)}),
+        thirdParties=[{"name": "Third_Party_A", "stack": STACK, "customer": "acme", "runAsUser": "third-party-a"}],
+        instances=[{"name": "instance-a", "grantedTo": "Third_Party_A"}],
+    )
+    (command,) = run.stack_outputs["connectCommands"]["Third_Party_A"].values()
+    alices_profile_text = vendor.stack_outputs["customers"]["acme"]["awsCliConfig"]["alice"]
+    assert option(command, "--profile") == reaching_profile(alices_profile_text) == "third-party-a-acme"
+
+
+def test_customers_naming_the_vendor_alike_give_one_user_profiles_and_external_id_files_apart(tmp_path):
+    # Each customer picks the party name (its tag value): these differ only in punctuation.
+    alike = [
+        {"name": "acme", "partyName": "Vendor_Co", "yourAccountId": ACME},
+        {"name": "globex", "partyName": "Vendor Co", "yourAccountId": GLOBEX},
+    ]
+    run = run_their(AwsMocks(account_id=VENDOR), customers=alike, users=["alice"], remove=ONE_CUSTOMER)
+    texts = {name: c["awsCliConfig"]["alice"] for name, c in run.stack_outputs["customers"].items()}
+    # alice pastes both into one ~/.aws/config, which the AWS CLI reads with botocore's parser.
+    config_file = tmp_path / "config"
+    config_file.write_text("\n".join(texts.values()))
+    profiles = botocore.configloader.load_config(str(config_file))["profiles"]
+    helpers = {name: profiles[reaching_profile(text)]["credential_process"] for name, text in texts.items()}
+    external_id_files = {name: option(helper, "--external-id-file") for name, helper in helpers.items()}
+    your_roles = {name: option(helper, "--your-role-arn") for name, helper in helpers.items()}
+    assert len(set(external_id_files.values())) == 2, external_id_files
+    assert your_roles == {name: c["yourRoleArn"] for name, c in run.stack_outputs["customers"].items()}
+    assert len(profiles) == 4  # each customer's profile and source profile
 
 
 def test_a_customer_the_vendors_stack_does_not_serve_is_one_clear_line(vendor):

@@ -3,10 +3,17 @@ from config), checks that both sides agree, and makes each person's user on the 
 
 from __future__ import annotations
 
+import base64
+import gzip
+
 import pytest
 
+from components.arns import assumed_role_arn, instance_arn
+from components.contract import DEFAULT_TAG_KEY
 from harness.aws_mocks import AwsMocks, StackReferenceOutputs
 from harness.program_run import ProgramRun, stack_reference_outputs
+from proof.access_model import collect_policies
+from proof.iam_engine import Request, evaluate
 from tests.conftest import THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
 
 ASSOCIATION = "aws:ssm/association:Association"
@@ -29,11 +36,44 @@ def test_each_person_of_the_their_stack_gets_a_user_on_the_partys_instances(your
     script = converge_script(yours_run, "Third_Party_B")
     assert script.startswith("users='tpb-alice tpb-bob'\n")
     (instance_b,) = [i for i in yours_run.of_type("aws:ec2/instance:Instance") if i.name == "fleet-instance-b"]
-    assert instance_b.inputs["userData"] == "#!/bin/bash\n" + script  # the first session need not wait
+    user_data = gzip.decompress(base64.b64decode(instance_b.inputs["userDataBase64"])).decode()
+    assert user_data == "#!/bin/bash\n" + script  # the first session need not wait
     (association,) = [
         a for a in yours_run.of_type(ASSOCIATION) if a.inputs["targets"][0]["values"] == ["Third_Party_B"]
     ]
     assert association.inputs["associationName"] == "third-party-ec2-access-run-as-tpb-people"
+
+
+def sessions_on_instance_b(run: ProgramRun, people: list[str]) -> dict[str, str]:
+    """The IAM engine's decision, over the policies the run registered, on each person's session on instance B
+    with party B's session role, as Session Manager authorizes it (the chain carries the person's name)."""
+    account = run.account()
+    role_name = run.stack_outputs["sessionRoles"]["Third_Party_B"].rsplit("/", 1)[1]
+    target = instance_arn(account, run.stack_outputs["instances"]["instance-b"]["id"])
+    policies = collect_policies(run)
+    requests = [
+        Request(
+            assumed_role_arn(account.partition, account.account_id, role_name, person),
+            "ssm:StartSession",
+            target,
+            account.account_id,
+            {
+                "aws:SourceIdentity": person,
+                "aws:userid": f"AROAPARTYBSESSIONROLE:{person}",
+                f"ssm:resourceTag/{DEFAULT_TAG_KEY}": "Third_Party_B",
+                "ssm:SessionDocumentAccessCheck": "true",
+            },
+        )
+        for person in people
+    ]
+    return dict(zip(people, evaluate([policies.simulation(r) for r in requests]), strict=True))
+
+
+def test_a_person_removed_from_their_stack_is_refused_at_iam_on_the_next_update(yours_run):
+    # Their account may still let bob through its local role (their admin's to decide): your role refuses him.
+    assert sessions_on_instance_b(yours_run, ["alice", "bob"]) == {"alice": "Allowed", "bob": "Allowed"}
+    run = yours_with_their_b(osUserPrefix="tpb-", users=["alice"])
+    assert sessions_on_instance_b(run, ["alice", "bob"]) == {"alice": "Allowed", "bob": "ExplicitlyDenied"}
 
 
 def test_a_person_added_to_their_stack_is_added_on_the_next_update():

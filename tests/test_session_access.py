@@ -37,6 +37,8 @@ ALLOWED_ACTIONS = {
     "ssmmessages:OpenDataChannel",
     "kms:GenerateDataKey",
 }
+SESSION_ACTIONS = ALLOWED_ACTIONS - {"kms:GenerateDataKey"}
+"""What starts, resumes, ends or carries a session."""
 
 
 def expiry_in(days: int) -> str:
@@ -110,9 +112,12 @@ def test_access_ends_at_the_expiry_in_trust_and_in_permissions(expiring):
     role = session_role(run)
     for trust in role.json_input("assumeRolePolicy")["Statement"]:
         assert trust["Condition"]["DateLessThan"] == {"aws:CurrentTime": expires}
-    starts = [s for s in permissions(run, role) if s["Effect"] == "Allow" and "ssm:StartSession" in actions_of(s)]
-    assert len(starts) == 2
-    assert all(s["Condition"]["DateLessThan"] == {"aws:CurrentTime": expires} for s in starts)
+    # Every session action: credentials obtained before the expiry neither start, nor resume, nor open the
+    # data channel of a session after it.
+    ending = [s for s in permissions(run, role) if s["Effect"] == "Allow" and actions_of(s) & SESSION_ACTIONS]
+    assert set().union(*(actions_of(s) for s in ending)) == SESSION_ACTIONS
+    until_expiry = {"aws:CurrentTime": expires}
+    assert [s["Sid"] for s in ending if s.get("Condition", {}).get("DateLessThan") != until_expiry] == []
     for trust_b in session_role(run, "Third_Party_B").json_input("assumeRolePolicy")["Statement"]:
         assert "DateLessThan" not in trust_b["Condition"]  # only the party given an expiry
 
@@ -197,14 +202,46 @@ def test_nothing_else_is_allowed_and_chaining_commands_and_listings_are_denied(y
     denied = set().union(*(actions_of(s) for s in statements if s["Effect"] == "Deny" and s.get("Resource") == "*"))
     assert {"sts:AssumeRole", "ssm:SendCommand", "ssm:DescribeSessions", "ssm:DescribeInstanceInformation"} <= denied
     (channel,) = [s for s in statements if actions_of(s) == {"ssmmessages:OpenDataChannel"}]
-    # The Session Manager user guide's quick-start end user policy: the caller's own sessions only.
-    assert channel["Resource"] == "arn:aws:ssm:*:*:session/${aws:userid}-*"
+    # Her own sessions, as AWS names them: her session name (her source identity) and a suffix; in this
+    # account and region only.
+    assert channel["Resource"] == "arn:aws:ssm:eu-west-1:111122223333:session/${aws:SourceIdentity}-*"
     (encrypt,) = [s for s in statements if actions_of(s) == {"kms:GenerateDataKey"}]
     assert encrypt["Resource"] == session_key(yours_run).outputs["arn"]
 
 
 def test_the_policy_says_it_in_seven_statements(yours_run):
     assert len(permissions(yours_run, session_role(yours_run))) == 7
+
+
+# -- one OS user per person: the party's listed people only ------------------------------------------
+
+ONLY_THE_PEOPLE = "DenyEveryoneButThePartysPeople"
+
+
+def test_a_per_person_partys_role_denies_everything_to_anyone_but_the_people_of_its_their_stack(yours_run):
+    deny = by_sid(permissions(yours_run, session_role(yours_run, "Third_Party_B")))[ONLY_THE_PEOPLE]
+    assert (deny["Effect"], deny["Action"], deny["Resource"]) == ("Deny", "*", "*")
+    assert deny["Condition"] == {"StringNotEquals": {"aws:SourceIdentity": ["alice", "bob"]}}
+    # A shared-user party lists no one: its people are whoever their account lets through.
+    assert ONLY_THE_PEOPLE not in by_sid(permissions(yours_run, session_role(yours_run)))
+
+
+def test_a_per_person_party_on_another_backend_is_pinned_to_the_people_in_config():
+    run = run_yours(
+        thirdParties=[
+            {
+                "name": "Third_Party_C",
+                "roleArn": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role",
+                "externalId": "partyC-external-id-0042",
+                "osUserPrefix": "tpc-",
+                "people": ["carol", "dave"],
+            }
+        ],
+        instances=[{"name": "c1", "grantedTo": "Third_Party_C"}],
+        secret_keys=("thirdParties",),
+    )
+    deny = by_sid(permissions(run, session_role(run, "Third_Party_C")))[ONLY_THE_PEOPLE]
+    assert deny["Condition"] == {"StringNotEquals": {"aws:SourceIdentity": ["carol", "dave"]}}
 
 
 # -- the Session document -------------------------------------------------------------------------
@@ -403,6 +440,7 @@ def test_stack_outputs_follow_the_contract(yours_run):
         "sessionLogGroup",
         "kmsKeyArn",
         "vpcId",
+        "sweptSessionRoles",
         "connectCommands",
     }
     assert outputs["sessionRoles"] == {

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
+
 import pytest
 
 from components.run_as_user import run_as_user_script
@@ -178,8 +181,9 @@ def test_an_expiring_partys_association_and_first_boot_carry_its_expiry():
     assert "expires='2031-01-02T03:04:05Z'" in commands["Third_Party_A"]
     assert "expires=''" in commands["Third_Party_B"]
     # The first session need not wait for the association: the instance converges at first boot.
-    assert instance(run, "instance-a").inputs["userData"] == "#!/bin/bash\n" + commands["Third_Party_A"]
-    assert "userData" in instance(run, "instance-a").ignore_changes
+    user_data = gzip.decompress(base64.b64decode(instance(run, "instance-a").inputs["userDataBase64"])).decode()
+    assert user_data == "#!/bin/bash\n" + commands["Third_Party_A"]
+    assert {"userData", "userDataBase64"} <= set(instance(run, "instance-a").ignore_changes)
 
 
 def test_one_association_serves_a_partys_linux_and_macos_instances(with_existing_instance):
@@ -206,3 +210,53 @@ def test_instances_output_names_each_instance_its_party_and_os_user(yours_run):
             "osUser": "tpb-<IAM user name>",
         },
     }
+
+
+def agent_bucket_reads(run: ProgramRun) -> list[str]:
+    (reads,) = [s for s in fleet_role_policy(run) if s["Sid"] == "ReadSsmAgentBuckets"]
+    assert reads["Action"] == "s3:GetObject"
+    return sorted(reads["Resource"])
+
+
+@pytest.mark.parametrize(("partition", "region"), [("aws", "eu-west-1"), ("aws-us-gov", "us-gov-west-1")])
+def test_the_instance_role_reads_exactly_this_regions_ssm_agent_buckets(partition, region):
+    # Through a VPC endpoint the instance profile must allow s3:GetObject on them (Systems Manager User Guide,
+    # "SSM Agent communications with AWS managed S3 buckets"): the Linux buckets of that page, this region's only.
+    run = run_yours(yours_mocks(partition=partition, region=region))
+    assert agent_bucket_reads(run) == sorted(
+        f"arn:{partition}:s3:::{bucket}/*"
+        for bucket in [
+            f"aws-ssm-{region}",
+            f"amazon-ssm-{region}",
+            f"amazon-ssm-packages-{region}",
+            f"{region}-birdwatcher-prod",
+            f"aws-ssm-distributor-file-{region}",
+            f"aws-ssm-document-attachments-{region}",
+            f"patch-baseline-snapshot-{region}",
+        ]
+    )
+    # The S3 gateway lets the same buckets through (one list feeds both), beside Amazon Linux's repositories.
+    (s3,) = [e for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Gateway"]
+    (gateway_reads,) = [s for s in s3.json_input("policy")["Statement"] if s["Action"] == "s3:GetObject"]
+    assert set(agent_bucket_reads(run)) == {r for r in gateway_reads["Resource"] if "al2023" not in r}
+
+
+def test_a_granted_macos_instance_adds_the_macos_patch_bucket_to_the_role():
+    mac = ExistingInstance("mac-builder", role_name="MacBuilderRole", instance_type="mac2.metal")
+    run = run_yours(
+        yours_mocks(existing_instances={EXISTING: mac}),
+        instances=[
+            {"name": "instance-a", "grantedTo": "Third_Party_A"},
+            {"id": EXISTING, "grantedTo": "Third_Party_A"},
+        ],
+    )
+    assert "arn:aws:s3:::aws-patchmanager-macos-eu-west-1/*" in agent_bucket_reads(run)
+    assert not [r for r in agent_bucket_reads(with_existing_instance_run()) if "macos" in r]
+
+
+def with_existing_instance_run() -> ProgramRun:
+    """A granted existing instance that is not a Mac (the mocks' default type, t3.micro)."""
+    return run_yours(
+        yours_mocks(existing_instances={EXISTING: ExistingInstance("legacy-app", role_name="LegacyAppRole")}),
+        instances=[{"id": EXISTING, "grantedTo": "Third_Party_A"}],
+    )

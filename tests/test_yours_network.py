@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 
 import pytest
 
+from components.arns import instance_arn
+from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource
+from proof.decision_cases import YOURS, Names, World, instance_and_network
+from proof.network_world import endpoint_policy_support
 from tests.conftest import run_yours, yours_mocks
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -19,6 +25,7 @@ ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KMS_KEY = "aws:kms/key:Key"
+EXISTING = "i-0123456789abcdef0"
 
 # Anything that would open a path to or from the internet.
 INTERNET_PATH_TYPES = {
@@ -165,26 +172,102 @@ def test_endpoints_whose_requests_name_own_resources_reach_only_this_accounts(ru
     }
 
 
-@pytest.mark.parametrize(("partition", "region"), [("aws", "eu-west-1"), ("aws-us-gov", "us-gov-west-1")])
-def test_the_s3_gateway_reads_only_the_aws_owned_buckets_amazon_linux_and_ssm_agent_use(partition, region):
-    run = run_yours(yours_mocks(partition=partition, region=region))
+def agent_buckets_of_the_guide(region: str, *, macos: bool = False) -> list[str]:
+    """The Linux buckets of the Systems Manager User Guide's "SSM Agent communications with AWS managed S3
+    buckets" (aws-windows-downloads-<region> is for Windows nodes), and its macOS one when a Mac is granted."""
+    buckets = [
+        f"aws-ssm-{region}",
+        f"amazon-ssm-{region}",
+        f"amazon-ssm-packages-{region}",
+        f"{region}-birdwatcher-prod",
+        f"aws-ssm-distributor-file-{region}",
+        f"aws-ssm-document-attachments-{region}",
+        f"patch-baseline-snapshot-{region}",
+    ]
+    return buckets + ([f"aws-patchmanager-macos-{region}"] if macos else [])
+
+
+def gateway_reads(run: ProgramRun) -> list[str]:
     (s3,) = [e for e in run.of_type(ENDPOINT) if e.inputs["vpcEndpointType"] == "Gateway"]
     (aws_owned,) = [s for s in s3.json_input("policy")["Statement"] if s["Action"] == "s3:GetObject"]
     assert "Condition" not in aws_owned  # dnf reads its repositories unauthenticated
-    # The names AWS's data perimeter examples list ("Service-owned resources") for Amazon Linux 2023 and SSM Agent.
-    assert sorted(aws_owned["Resource"]) == sorted(
+    return sorted(aws_owned["Resource"])
+
+
+@pytest.mark.parametrize(("partition", "region"), [("aws", "eu-west-1"), ("aws-us-gov", "us-gov-west-1")])
+def test_the_s3_gateway_reads_only_the_aws_owned_buckets_amazon_linux_and_ssm_agent_use(partition, region):
+    run = run_yours(yours_mocks(partition=partition, region=region))
+    # The Amazon Linux 2023 names of AWS's data perimeter examples ("Service-owned resources"), and the agent's.
+    assert gateway_reads(run) == sorted(
         f"arn:{partition}:s3:::{bucket}/*"
-        for bucket in [
-            f"al2023-repos-{region}-de612dc2",
-            f"al2023-{region}",
-            f"aws-ssm-{region}",
-            f"amazon-ssm-{region}",
-            f"amazon-ssm-packages-{region}",
-            f"{region}-birdwatcher-prod",
-            f"aws-ssm-distributor-file-{region}",
-            f"aws-ssm-document-attachments-{region}",
-            f"patch-baseline-snapshot-{region}",
-        ]
+        for bucket in [f"al2023-repos-{region}-de612dc2", f"al2023-{region}", *agent_buckets_of_the_guide(region)]
+    )
+
+
+def test_a_granted_macos_instance_adds_the_macos_patch_bucket_to_the_gateway():
+    mac = ExistingInstance("mac-builder", role_name="MacBuilderRole", instance_type="mac2-m2.metal")
+    run = run_yours(
+        yours_mocks(existing_instances={EXISTING: mac}), instances=[{"id": EXISTING, "grantedTo": "Third_Party_A"}]
+    )
+    assert "arn:aws:s3:::aws-patchmanager-macos-eu-west-1/*" in gateway_reads(run)
+    linux = ExistingInstance("legacy-app", role_name="LegacyAppRole", instance_type="m7i.large")
+    run = run_yours(
+        yours_mocks(existing_instances={EXISTING: linux}), instances=[{"id": EXISTING, "grantedTo": "Third_Party_A"}]
+    )
+    assert not [r for r in gateway_reads(run) if "macos" in r]
+
+
+# -- endpoint policies AWS would ignore ------------------------------------------------------------------
+
+
+def test_an_endpoint_whose_service_ignores_endpoint_policies_stops_the_program_before_any_resource():
+    run = run_yours(yours_mocks(endpoints_without_policy_support=frozenset({"ssmmessages"})), expect_error=True)
+    assert str(run.error) == (
+        "third-party-ec2-access:network.interfaceEndpoints[1]: expected services that enforce endpoint policies; "
+        "com.amazonaws.eu-west-1.ssmmessages does not support endpoint policies here (VpcEndpointPolicySupported "
+        "is false), so AWS would ignore the endpoint's policy and admit any account's credentials through it. To "
+        "deploy it all the same, add ssmmessages to network.acceptEndpointsWithoutPolicy"
+    )
+    assert run.resources == []
+    lookups = [i for i in run.invokes if i.token == "aws:ec2/getVpcEndpointService:getVpcEndpointService"]
+    assert {i.args["service"] for i in lookups} >= {"ssm", "ssmmessages", "ec2messages", "logs", "kms"}
+
+
+def test_an_accepted_endpoint_without_policy_support_deploys_with_a_warning_and_leaves_the_proof(caplog):
+    mocks = yours_mocks(endpoints_without_policy_support=frozenset({"ssmmessages"}))
+    with caplog.at_level(logging.WARNING):
+        run = run_yours(mocks, network={"acceptEndpointsWithoutPolicy": ["ssmmessages"]})
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert [w for w in warnings if "ssmmessages" in w] == [
+        "network.acceptEndpointsWithoutPolicy accepts ssmmessages: com.amazonaws.eu-west-1.ssmmessages does not "
+        "support endpoint policies here (VpcEndpointPolicySupported is false), so AWS would ignore the endpoint's "
+        "policy and admit any account's credentials through it"
+    ]
+    assert any(e.inputs["serviceName"].endswith(".ssmmessages") for e in run.of_type(ENDPOINT))
+    # The proof's world takes the support from the deployment's lookup, and counts foreign credentials refused
+    # through an endpoint only where its policy is enforced.
+    support = endpoint_policy_support(run)
+    assert support == {"ssm": True, "ssmmessages": False, "ec2messages": True, "logs": True, "kms": True}
+    refused = [
+        c.name for c in instance_and_network(Names(world_of(run))) if c.name.startswith("foreign credentials through")
+    ]
+    assert refused == [f"foreign credentials through the {s} endpoint" for s in ["ssm", "ec2messages", "logs", "kms"]]
+
+
+def world_of(run: ProgramRun) -> World:
+    """The proof's world as far as the network's cases need it; the other fields are left empty."""
+    empty = {f.name: "" for f in dataclasses.fields(World)}
+    return World(
+        **empty
+        | {
+            "their_a": {},
+            "their_b": {},
+            "yours": run.stack_outputs,
+            "instance_a": instance_arn(YOURS, "i-0123456789abcdef0"),
+            "fleet_role_name": "fleet-instance-role",
+            "vpc": run.stack_outputs["vpcId"],
+            "endpoint_policy_supported": endpoint_policy_support(run),
+        }
     )
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from components.cli_profile import profiles_written
 from components.config.checks import (
     SOURCE_IDENTITY_MIN_LENGTH,
     check_account_id,
@@ -17,6 +18,7 @@ from components.config.checks import (
     session_role_name,
 )
 from components.config.errors import ConfigError, ObjectValue, RawValues, shown
+from components.contract import cli_profile_name
 
 THEIR_KEYS = frozenset(
     {
@@ -106,6 +108,11 @@ def _customer(
     your_account_id = required("yourAccountId")
     check_account_id(key("yourAccountId"), your_account_id)
     your_role_name = session_role_name(key("partyName"), party_name, key("yourRoleName"), optional("yourRoleName"))
+    if not cli_profile_name(party_name, name):
+        raise ConfigError(
+            key("partyName"),
+            f"expected at least one ASCII letter or digit for the AWS CLI profile name, got {shown(party_name)}",
+        )
     os_user_prefix = optional("osUserPrefix")
     if os_user_prefix is not None:
         check_os_user_prefix(key("osUserPrefix"), os_user_prefix)
@@ -140,8 +147,33 @@ def _customers(values: RawValues, users: tuple[str, ...]) -> tuple[CustomerConfi
                 raise ConfigError(
                     f"{entry.key('users')}[{user_index}]", f"expected one of the stack's users, got {shown(user)}"
                 )
+        _check_apart_from_earlier(entry, customer, customers)
         customers.append(dataclasses.replace(customer, users=tuple(served)))
     return tuple(customers)
+
+
+def _check_apart_from_earlier(entry: ObjectValue, customer: CustomerConfig, earlier: list[CustomerConfig]) -> None:
+    """A customer's profiles are its own, as a user serving several holds them all in one ``~/.aws/config`` (and
+    one ExternalId file per profile); its session role is its own when it shares an account with another, as
+    IAM names are unique per account regardless of case. Another account may hold a role of the same name."""
+    profiles = profiles_written(customer.party_name, customer.name)
+    role = (customer.your_account_id, customer.your_role_name.casefold())
+    for index, other in enumerate(earlier):
+        shared = sorted(set(profiles) & set(profiles_written(other.party_name, other.name)))
+        if shared:
+            raise ConfigError(
+                entry.key("name"),
+                f"{shown(customer.name)} with partyName {shown(customer.party_name)} makes the same AWS CLI profile "
+                f"name {shared[0]} as customers[{index}]; expected a name that makes a profile of its own",
+            )
+        if role == (other.your_account_id, other.your_role_name.casefold()):
+            role_key = "yourRoleName" if entry.has("yourRoleName") else "partyName"
+            raise ConfigError(
+                entry.key(role_key),
+                f"makes the same session role {customer.your_role_name} in account {customer.your_account_id} as "
+                f"customers[{index}]; expected one role per customer in an account (set yourRoleName to tell them "
+                "apart)",
+            )
 
 
 def _check_os_users(

@@ -31,6 +31,9 @@ DEFAULT_SUBNET_CIDRS = ["10.24.34.0/24"]  # one private subnet, as the seed READ
 
 SUBNET_CIDRS_KEY = "network.subnetCidrs"
 """Where the subnets stand in config: the availability zone lookup names it when the region has too few."""
+INTERFACE_ENDPOINTS_KEY = "network.interfaceEndpoints"
+ACCEPT_ENDPOINTS_WITHOUT_POLICY_KEY = "network.acceptEndpointsWithoutPolicy"
+"""Where the endpoint lookup points when a service ignores endpoint policies."""
 
 REQUIRED_INTERFACE_ENDPOINTS = ("ssm", "ssmmessages", "logs", "kms")
 """Without these, no session works here: SSM itself, the session channel, log streaming, and the
@@ -49,6 +52,12 @@ CLOUDWATCH_RETENTION_DAYS = (
 DEFAULT_SESSION_LOG_RETENTION_DAYS = 365
 DEFAULT_FLOW_LOG_RETENTION_DAYS = 365
 """A year, as Security Hub's CloudWatch.16 expects of log groups by default."""
+DEFAULT_DNS_QUERY_LOG_RETENTION_DAYS = 365
+"""The same year for the Resolver query logs."""
+
+_DNS_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+"""One label of a host name: letters, digits and -, not at either end (RFC 1123), in lowercase."""
+DNS_NAME_MAX_LENGTH = 253
 
 IDLE_TIMEOUT_MINUTES = (1, 60)
 """The session document schema's range for idleSessionTimeout."""
@@ -168,6 +177,11 @@ class NetworkConfig:
     interface_endpoints: tuple[str, ...]
     """Short service names (``ssm``, ``logs``…) of the interface endpoints."""
     flow_log_retention_days: int
+    allowed_dns_names: tuple[str, ...] = ()
+    """Names the instances may resolve beyond those they need for AWS (``repo.example.com``, ``*.example.com``)."""
+    accept_endpoints_without_policy: tuple[str, ...] = ()
+    """Interface endpoints deployed even where their service ignores endpoint policies (the deployer accepts it)."""
+    dns_query_log_retention_days: int = DEFAULT_DNS_QUERY_LOG_RETENTION_DAYS
 
 
 @dataclass(frozen=True)
@@ -205,7 +219,18 @@ class YoursStackConfig:
 def parse_yours_config(values: RawValues, *, third_parties_secret: bool, now: datetime) -> YoursStackConfig:
     tag_key = _tag_key(values)
     third_parties = _third_parties(values, secret=third_parties_secret, now=now)
-    network = values.object("network", {"vpcCidr", "subnetCidrs", "interfaceEndpoints", "flowLogRetentionDays"})
+    network = values.object(
+        "network",
+        {
+            "vpcCidr",
+            "subnetCidrs",
+            "interfaceEndpoints",
+            "flowLogRetentionDays",
+            "allowedDnsNames",
+            "acceptEndpointsWithoutPolicy",
+            "dnsQueryLogRetentionDays",
+        },
+    )
     vpc_cidr, subnet_cidrs = _addresses(network)
     interface_endpoints = _interface_endpoints(network)
     instances = _instances(values, {p.name for p in third_parties}, subnet_count=len(subnet_cidrs))
@@ -217,6 +242,11 @@ def parse_yours_config(values: RawValues, *, third_parties_secret: bool, now: da
             subnet_cidrs=subnet_cidrs,
             interface_endpoints=interface_endpoints,
             flow_log_retention_days=_retention_days(network, "flowLogRetentionDays", DEFAULT_FLOW_LOG_RETENTION_DAYS),
+            allowed_dns_names=_allowed_dns_names(network),
+            accept_endpoints_without_policy=_accepted_endpoints_without_policy(network, interface_endpoints),
+            dns_query_log_retention_days=_retention_days(
+                network, "dnsQueryLogRetentionDays", DEFAULT_DNS_QUERY_LOG_RETENTION_DAYS
+            ),
         ),
         third_parties=third_parties,
         instances=instances,
@@ -469,6 +499,42 @@ def _interface_endpoints(network: ObjectValue) -> tuple[str, ...]:
             key, f"expected {', '.join(REQUIRED_INTERFACE_ENDPOINTS)} at least; sessions need {', '.join(missing)}"
         )
     return tuple(endpoints)
+
+
+def _allowed_dns_names(network: ObjectValue) -> tuple[str, ...]:
+    """Extra names the DNS Firewall lets through: a host name, or ``*.`` and a domain of two labels or more,
+    never every name (``*``) nor a whole top-level domain (``com``, ``*.com``)."""
+    key = network.key("allowedDnsNames")
+    names = network.list("allowedDnsNames", "DNS names", default=[])
+    for index, name in enumerate(names):
+        domain = name.removeprefix("*.") if isinstance(name, str) else None
+        labels = domain.split(".") if domain else []
+        if not (
+            isinstance(name, str)
+            and len(labels) >= 2
+            and len(domain) <= DNS_NAME_MAX_LENGTH
+            and all(_DNS_LABEL.fullmatch(label) for label in labels)
+        ):
+            raise ConfigError(
+                f"{key}[{index}]",
+                "expected a DNS name of two labels or more in lowercase (repo.example.com), or *. and one "
+                f"(*.example.com), never * nor a bare top-level domain; got {shown(name)}",
+            )
+    _reject_repeats(key, None, names, "names")
+    return tuple(names)
+
+
+def _accepted_endpoints_without_policy(network: ObjectValue, interface_endpoints: tuple[str, ...]) -> tuple[str, ...]:
+    key = ACCEPT_ENDPOINTS_WITHOUT_POLICY_KEY
+    accepted = network.list("acceptEndpointsWithoutPolicy", "interface endpoint names", default=[])
+    for index, name in enumerate(accepted):
+        if name not in interface_endpoints:
+            raise ConfigError(
+                f"{key}[{index}]",
+                f"expected one of network.interfaceEndpoints ({', '.join(interface_endpoints)}), got {shown(name)}",
+            )
+    _reject_repeats(key, None, accepted, "endpoints")
+    return tuple(accepted)
 
 
 def _check_room_in_subnets(

@@ -2,7 +2,11 @@
 
 The first hop sets the STS source identity to the user's own IAM name (read from
 ``sts:GetCallerIdentity``, never typed in); it carries over to the second hop, so your CloudTrail
-names the person. The second hop passes the ExternalId your account requires.
+names the person. The second hop passes the ExternalId your account requires, and the same source
+identity again: the session role's trust requires ``sts:SourceIdentity``, which the IAM User Guide's
+condition keys reference ("IAM and AWS STS condition context keys") says is present when the caller
+provides it, while its page "Monitor and control actions taken with assumed roles" (role chaining)
+says a chained call has it anyway and refuses only a different value. Passing it satisfies both.
 """
 
 from __future__ import annotations
@@ -61,11 +65,12 @@ def first_hop(source_sts: Any, request: ChainRequest, user: str, mfa_code: Calla
 
 
 def second_hop(clients: ClientFactory, request: ChainRequest, user: str, local: Credentials) -> Credentials:
-    """The local role into your account's session role, with the ExternalId, under the same name; tagged
-    with the user's own OS user when that account gives each person one."""
+    """The local role into your account's session role, with the ExternalId, under the same name and
+    source identity; tagged with the user's own OS user when that account gives each person one."""
     parameters: dict[str, Any] = {
         "RoleArn": request.your_role_arn,
         "RoleSessionName": user,
+        "SourceIdentity": user,
         "ExternalId": request.external_id,
         "DurationSeconds": CHAINED_SESSION_SECONDS,
     }

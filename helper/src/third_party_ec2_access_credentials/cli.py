@@ -65,18 +65,23 @@ def main(
             os_user_prefix=args.os_user_prefix,
         )
         _check_access_not_expired(args.access_expires, now())
-        if args.command == "credentials":
-            # A cache hit answers without the AWS SDK: the AWS CLI runs the helper on every command.
-            cache = CredentialCache(os.path.expanduser(args.cache_dir), args.source_profile, request)
-            cached = cache.load(now())
-            if cached is not None:
-                stdout.write(json.dumps(cached.process_output()) + "\n")
-                return 0
 
         def mfa_code() -> str:
             return mfa_code_from(args.mfa_code, stdin, mfa_prompt or prompt_on_terminal, args.mfa_serial)
 
-        return _with_aws(args, request, mfa_code, session_factory, stdout)
+        if args.command == "check":
+            return _with_aws(args, request, mfa_code, session_factory, stdout, cache=None)
+        # A cache hit answers without the AWS SDK: the AWS CLI runs the helper on every command.
+        cache = CredentialCache(os.path.expanduser(args.cache_dir), args.source_profile, request)
+        cached = cache.load(now())
+        if cached is None:
+            # Commands started together all miss: one chains (and asks for MFA), the others wait for it.
+            with cache.refresh_lock():
+                cached = cache.load(now())
+                if cached is None:
+                    return _with_aws(args, request, mfa_code, session_factory, stdout, cache=cache)
+        stdout.write(json.dumps(cached.process_output()) + "\n")
+        return 0
     except HelperError as error:
         stderr.write(f"{PROG}: {error}\n")
         return 1
@@ -88,8 +93,10 @@ def _with_aws(
     mfa_code: Callable[[], str],
     session_factory: SessionFactory | None,
     stdout: TextIO,
+    *,
+    cache: CredentialCache | None,
 ) -> int:
-    """What needs the AWS SDK: the role chain, or the check. Every AWS failure becomes one line."""
+    """What needs the AWS SDK: the role chain into ``cache``, or the check. Every AWS failure becomes one line."""
     import botocore.exceptions as aws_errors
 
     from third_party_ec2_access_credentials.chain import chain
@@ -98,13 +105,13 @@ def _with_aws(
     try:
         session = _session(session_factory, args.source_profile)
         clients = session_clients(session, region=args.region)
-        if args.command == "check":
+        if cache is None:  # the check, which caches nothing
             target = CheckTarget(args.document_name, args.instance, args.not_granted or [])
             rows = run_check(clients, request, mfa_code, target)
             print_table(rows, stdout)
             return 0 if all(row.passed for row in rows) else 1
         credentials = chain(clients, request, mfa_code).yours
-        CredentialCache(os.path.expanduser(args.cache_dir), args.source_profile, request).store(credentials)
+        cache.store(credentials)
         stdout.write(json.dumps(credentials.process_output()) + "\n")
         return 0
     except aws_errors.ProfileNotFound:
