@@ -5,7 +5,8 @@ Two findings are allowed, and only those, once per session role:
   ssm:StartSession, although the Service Authorization Reference and the Session Manager guide do;
 - the Service Authorization Reference gives ssmmessages:OpenDataChannel no resource type, so parliament
   wants "*", while the Session Manager user guide's quick-start end user policy grants it on the user's
-  own sessions only (arn:aws:ssm:*:*:session/${aws:userid}-*). The product follows the user guide.
+  own sessions. The product follows the user guide, on the form that matches a role's own sessions
+  (session/${aws:SourceIdentity}-* in this account and region); the proof tells its engine so.
 """
 
 from __future__ import annotations
