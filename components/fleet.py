@@ -13,9 +13,9 @@ import pulumi_aws as aws
 
 from components.arns import AwsAccount
 from components.contract import PROJECT
+from components.fleet_policies import instance_role_policy
 from components.iam_documents import service_trust_policy
-from components.instance_policies import instance_role_policy
-from components.run_as_user import RUN_AS_USER_SCHEDULE, PartyOsUsers, run_as_user_script
+from components.run_as_user.converge_script import RUN_AS_USER_SCHEDULE, PartyOsUsers, run_as_user_script
 
 FIRST_BOOT = "#!/bin/bash\n"
 """User data runs as a script at first boot when it starts with a shebang."""

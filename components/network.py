@@ -9,7 +9,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
-from components.aws_lookups import EndpointService
 from components.contract import PROJECT
 from components.encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupArgs
 from components.network_dns import VpcDnsFirewall, VpcDnsFirewallArgs, instance_dns_names
@@ -19,6 +18,7 @@ from components.network_policies import (
     interface_endpoint_policy,
     s3_gateway_endpoint_policy,
 )
+from stacks.aws_lookups import EndpointService
 
 HTTPS = 443
 

@@ -15,7 +15,7 @@ import pulumi
 from components.arns import account_root_arn, arn
 from components.contract import PROJECT
 from components.iam_documents import ASSUME_ROLE_WITH_SOURCE_IDENTITY, policy_document, statement
-from components.session_policies import ONLY_THE_RUN_AS_TAG, own_os_user_tag
+from components.session_access_policies import ONLY_THE_RUN_AS_TAG, own_os_user_tag
 
 OWN_USER_NAME_AS_SOURCE_IDENTITY = {"StringEquals": {"sts:SourceIdentity": "${aws:username}"}}
 """The caller may only name itself: the source identity must equal its own IAM user name."""

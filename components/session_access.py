@@ -12,9 +12,9 @@ import pulumi_aws as aws
 from components.arns import AwsAccount
 from components.contract import CHAINED_SESSION_SECONDS, PROJECT, RUN_AS_TAG
 from components.encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupArgs
-from components.run_as_user import PartyOsUsers
-from components.session_document import session_document_content
-from components.session_policies import (
+from components.run_as_user.converge_script import PartyOsUsers
+from components.session_access_document import session_document_content
+from components.session_access_policies import (
     instance_session_policy,
     session_key_users,
     session_role_permissions_policy,

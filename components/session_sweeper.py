@@ -17,7 +17,7 @@ from components.arns import AwsAccount
 from components.contract import PROJECT
 from components.encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupArgs
 from components.iam_documents import iam_time, service_trust_policy
-from components.sweeper_policies import scheduler_invoke_policy, scheduler_trust_policy, sweeper_role_policy
+from components.session_sweeper_policies import scheduler_invoke_policy, scheduler_trust_policy, sweeper_role_policy
 
 HANDLER = Path(__file__).resolve().parent.parent / "functions" / "session_sweeper.py"
 """The function's code, plain Python on the Lambda runtime."""

@@ -24,7 +24,7 @@ from components.remote_access_policies import (
     remote_access_group_policy,
     users_path,
 )
-from components.session_policies import session_role_trust_policy
+from components.session_access_policies import session_role_trust_policy
 
 REGION = "eu-west-1"
 THEIR_ACCOUNT = "222233334444"

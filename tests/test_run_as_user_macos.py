@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from components.run_as_user import RUN_AS_GROUP, run_as_user_script
+from components.run_as_user.converge_script import RUN_AS_GROUP, run_as_user_script
 from tests.agent_session import session
 from tests.macos_standins import refused
 from tests.test_run_as_user_script import REMOVED, PrivateSystem, leave_behind, needs_root, report

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from components.run_as_user import COMMON_SCRIPT, MACOS_SCRIPT, RUN_AS_GROUP, SCRIPT, run_as_user_script
+from components.run_as_user.converge_script import COMMON_SCRIPT, MACOS_SCRIPT, RUN_AS_GROUP, SCRIPT, run_as_user_script
 from tests.agent_session import BUSY_MACHINE, OPEN_SESSION, pid_hopper, session, still_running
 
 USER = "third-party-a"

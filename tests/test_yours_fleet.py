@@ -7,7 +7,7 @@ import gzip
 
 import pytest
 
-from components.run_as_user import run_as_user_script
+from components.run_as_user.converge_script import run_as_user_script
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun
 from tests.conftest import PARTY_B, THEIR_STACKS, run_yours, yours_mocks

@@ -31,8 +31,9 @@ __all__ = [
 StackConfig = TheirStackConfig | YoursStackConfig
 
 
-def load_stack_config() -> StackConfig:
-    """Reads every key of the project namespace from the running stack and validates it."""
+def load_stack_config(now: datetime) -> StackConfig:
+    """Reads every key of the project namespace from the running stack and validates it, judging expiry
+    dates at ``now``."""
     # Pulumi's Python SDK offers no public call that lists the configured keys, and listing them is
     # the only way to reject a misspelt one; the SDK keeps them in this context variable (and the
     # CLI's environment variable it is filled from).
@@ -41,11 +42,11 @@ def load_stack_config() -> StackConfig:
     keys = [key.removeprefix(prefix) for key in full_keys if key.startswith(prefix)]
     config = pulumi.Config(NAMESPACE)
     secret_keys = {key for key in keys if pulumi.runtime.is_config_secret(prefix + key)}
-    return parse_stack_config({key: config.get(key) for key in keys}, secret_keys, now=current_time())
+    return parse_stack_config({key: config.get(key) for key in keys}, secret_keys, now=now)
 
 
 def current_time() -> datetime:
-    """When expiry dates are checked: now. The offline harness stands in another time for a report."""
+    """The deployment's clock, which ``__main__.py`` hands the program as the time expiry dates are judged at."""
     return datetime.now(UTC)
 
 

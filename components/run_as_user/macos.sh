@@ -1,4 +1,4 @@
-# The macOS sibling of run_as_user.sh: the same convergence with macOS's own tools (dscl, dseditgroup,
+# The macOS sibling of linux.sh: the same convergence with macOS's own tools (dscl, dseditgroup,
 # pwpolicy, pf, perl). "$users", "$expires" and "$run_as_group" are set before this file, as for Linux.
 #
 # Lockouts first, whatever else fails: every Run As user no longer granted here, and the granted ones once

@@ -10,7 +10,7 @@ import pulumi
 from components.config import ConfigError
 from components.config.checks import check_person_os_user
 from components.config.yours import ExplicitTrust, ThirdPartyConfig
-from components.run_as_user import PartyOsUsers
+from components.run_as_user.converge_script import PartyOsUsers
 from components.session_access import SessionParty
 
 

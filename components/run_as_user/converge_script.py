@@ -19,13 +19,13 @@ RUN_AS_USER_SCHEDULE = "rate(30 minutes)"
 RUN_AS_GROUP = "third-party-run-as"
 """The OS group of every Run As user the script makes; the instance's firewall refuses its members IMDS."""
 
-SCRIPT = Path(__file__).with_name("run_as_user.sh")
+SCRIPT = Path(__file__).with_name("linux.sh")
 """The Linux script, a file of its own so ShellCheck and readers see it as it runs."""
 
-MACOS_SCRIPT = Path(__file__).with_name("run_as_user_macos.sh")
+MACOS_SCRIPT = Path(__file__).with_name("macos.sh")
 """Its macOS sibling: the same convergence with dscl, dseditgroup, pwpolicy and pf."""
 
-COMMON_SCRIPT = Path(__file__).with_name("run_as_user_common.sh")
+COMMON_SCRIPT = Path(__file__).with_name("common.sh")
 """What both do alike, and the order of a converge (every lockout first, whatever fails), ahead of either."""
 
 

@@ -1,6 +1,6 @@
 # Converges an instance on its grant. "$users" are the Run As users of the party granted the instance (its
 # one shared user, or one per person), until "$expires" (ISO-8601 UTC, empty for never); "$run_as_group"
-# holds every Run As user this product makes, and no one else. components/run_as_user.py sets the three on
+# holds every Run As user this product makes, and no one else. components/run_as_user/converge_script.py sets the three on
 # the lines before this file. Run as root by State Manager (on every change of the grants, and every 30
 # minutes) and at first boot (user data); safe to run again.
 #

@@ -1,0 +1,1 @@
+"""The Run As OS users: the converge script each instance runs, per platform, and its builder."""
