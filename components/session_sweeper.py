@@ -56,6 +56,9 @@ class PartySessions:
     expires: datetime | None
     instance_ids: Sequence[pulumi.Input[str]]
     """The instances granted to it now."""
+    people: pulumi.Input[Sequence[str]] | None = None
+    """With one OS user per person, the people listed now: a session named after anyone else ends (their role
+    session is named after their source identity, which the trust binds)."""
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,7 @@ class SessionSweeper(pulumi.ComponentResource):
                         "party": p.party,
                         "expires": iam_time(p.expires) if p.expires else None,
                         "instances": list(p.instance_ids),
+                        "people": p.people,
                     }
                     for p in args.parties
                 },

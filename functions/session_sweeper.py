@@ -38,6 +38,8 @@ class PartyGrant:
     party: str
     expires: datetime | None
     instances: frozenset[str]
+    people: frozenset[str] | None
+    """With one OS user per person, who may hold its sessions (None: anyone the role admits)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class Grants:
                     party=grant["party"],
                     expires=_utc(grant["expires"]) if grant["expires"] else None,
                     instances=frozenset(grant["instances"]),
+                    people=None if grant.get("people") is None else frozenset(grant["people"]),
                 )
                 for role, grant in data["roles"].items()
             },
@@ -84,6 +87,9 @@ class Grants:
             return ENDED, f"{grant.party}'s access expired at {grant.expires.isoformat()}"
         if session.get("Target") not in grant.instances:
             return ENDED, f"{session.get('Target')} is no longer granted to {grant.party}"
+        person = _session_name_of(owner)
+        if grant.people is not None and person not in grant.people:
+            return ENDED, f"{person} is no longer one of {grant.party}'s people"
         return None
 
 
@@ -155,6 +161,12 @@ def active_sessions(ssm: Any) -> Iterator[dict[str, Any]]:
 def _utc(text: str) -> datetime:
     """An IAM time (``2027-06-30T00:00:00Z``), which Python 3.10's fromisoformat cannot read as it is."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _session_name_of(owner: str) -> str:
+    """``arn:aws:sts::111122223333:assumed-role/Role/alice`` -> ``alice``: the session role's trust names the
+    session after the person's source identity."""
+    return owner.rsplit("/", 1)[-1]
 
 
 def _role_of(owner: str) -> str:

@@ -116,8 +116,9 @@ def build_yours_stack(config: YoursStackConfig, now: datetime) -> dict[str, Any]
                     role_id=access.session_roles[party.name].unique_id,
                     expires=party.expires,
                     instance_ids=[i.instance_id for i in fleet.instances.values() if i.party == party.name],
+                    people=party.os_users.people if party.os_users.prefix else None,
                 )
-                for party in config.third_parties
+                for party in parties
             ],
             previous_roles=previous_update.get_output(SWEPT_ROLES_OUTPUT),
             now=now,

@@ -218,6 +218,16 @@ def test_a_session_on_an_instance_moved_to_another_party_ends(expiring, tmp_path
     assert ssm.result["ended"][0]["reason"] == f"{b} is no longer granted to Third_Party_A"
 
 
+def test_a_session_of_a_person_no_longer_listed_ends(expiring, tmp_path, monkeypatch):
+    # Party B gives each person an OS user of their own; carol was removed from its their stack, so its role
+    # refuses her every action from this update on, and her session still open ends at the next sweep.
+    b = instance(expiring, "instance-b")
+    carol = session_of(expiring, "carol", ROLE_B, b)
+    ssm = sweep(expiring, [session_of(expiring, "bob", ROLE_B, b), carol], BEFORE, tmp_path, monkeypatch)
+    assert ssm.ended() == ssm.attempted == [carol.session_id]
+    assert ssm.result["ended"][0]["reason"] == "carol is no longer one of Third_Party_B's people"
+
+
 def test_sessions_through_any_other_document_are_someone_elses(expiring, tmp_path, monkeypatch):
     target = instance(expiring, "instance-a")
     sessions = [
@@ -290,8 +300,14 @@ def test_the_function_carries_the_grants_the_stack_registers(expiring):
                 "party": "Third_Party_A",
                 "expires": "2031-01-02T03:04:05Z",
                 "instances": [instance(expiring, "instance-a")],
+                "people": None,  # one OS user for the whole party: anyone its role admits
             },
-            ROLE_B: {"party": "Third_Party_B", "expires": None, "instances": [instance(expiring, "instance-b")]},
+            ROLE_B: {
+                "party": "Third_Party_B",
+                "expires": None,
+                "instances": [instance(expiring, "instance-b")],
+                "people": ["alice", "bob"],  # the people its their stack lists
+            },
         },
         "removed": {},
     }
