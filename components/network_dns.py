@@ -74,7 +74,10 @@ def instance_dns_names(
     policies, so a name the instances use is never missing and nothing else is there."""
     s3 = s3_regional_host(region, dns_suffix)
     buckets = [*amazon_linux_buckets(region), *agent_buckets]
-    names = [*endpoint_dns_names, s3, *(f"{bucket}.{s3}" for bucket in buckets), *and_below(internal_domain(region))]
+    # A lookup may answer no private DNS name for a service; it then has no name to allow, and DNS Firewall's
+    # domain lists take no empty one.
+    endpoints = [name for name in endpoint_dns_names if name]
+    names = [*endpoints, s3, *(f"{bucket}.{s3}" for bucket in buckets), *and_below(internal_domain(region))]
     return sorted(set(names) | set(extra))
 
 

@@ -140,3 +140,14 @@ def test_the_allow_list_is_exactly_what_the_instances_need_in_the_region(partiti
     assert f"amazon-ssm-{region}.{s3}" in names  # SSM Agent's updates
     assert f"al2023-repos-{region}-de612dc2.{s3}" in names  # dnf's mirror list
     assert not [n for n in names if n in {"*", "com", "*.com"} or (n.endswith(".amazonaws.com") and n.startswith("*."))]
+
+
+def test_an_endpoint_without_a_private_dns_name_adds_no_empty_name():
+    names = instance_dns_names(
+        region="eu-west-1",
+        dns_suffix="amazonaws.com",
+        endpoint_dns_names=["ssm.eu-west-1.amazonaws.com", ""],
+        agent_buckets=ssm_agent_buckets("eu-west-1", macos=False),
+    )
+    assert "" not in names
+    assert "ssm.eu-west-1.amazonaws.com" in names
