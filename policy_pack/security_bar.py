@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from iam_statements import account_of, allows, as_list, covers, policy_statements, principal_arns_of_users_only
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -135,12 +136,12 @@ def validate_endpoint_policy(args: ResourceValidationArgs, report_violation: Rep
     """A VPC endpoint without a policy (or with the default full-access one) takes anyone's credentials."""
     if args.resource_type != VPC_ENDPOINT:
         return
-    statements = _statements(args.props.get("policy"))
+    statements = policy_statements(args.props.get("policy"))
     if not statements:
         report_violation("the VPC endpoint must carry a policy: without one it takes any account's credentials")
     for statement in statements:
         open_to_all = statement.get("Principal") in ("*", {"AWS": "*"}) and not statement.get("Condition")
-        if statement.get("Effect") == "Allow" and open_to_all and "*" in _as_list(statement.get("Resource")):
+        if statement.get("Effect") == "Allow" and open_to_all and "*" in as_list(statement.get("Resource")):
             report_violation("the VPC endpoint policy allows every principal on every resource: it admits anyone")
 
 
@@ -171,17 +172,17 @@ def validate_cross_account_trust(args: ResourceValidationArgs, report_violation:
     if args.resource_type != ROLE:
         return
     own_accounts = set(args.get_config().get("ownAccountIds", []))
-    for statement in _statements(args.props.get("assumeRolePolicy")):
-        if not _allows(statement, "sts:AssumeRole"):
+    for statement in policy_statements(args.props.get("assumeRolePolicy")):
+        if not allows(statement, "sts:AssumeRole"):
             continue
         principals = (
-            _as_list((statement.get("Principal") or {}).get("AWS")) if statement.get("Principal") != "*" else ["*"]
+            as_list((statement.get("Principal") or {}).get("AWS")) if statement.get("Principal") != "*" else ["*"]
         )
-        users_only = _principal_arns_of_users_only(statement.get("Condition") or {})
+        users_only = principal_arns_of_users_only(statement.get("Condition") or {})
         chaining = [
             p
             for p in principals
-            if ":user/" not in p and _account_of(p) not in own_accounts and _account_of(p) not in users_only
+            if ":user/" not in p and account_of(p) not in own_accounts and account_of(p) not in users_only
         ]
         if chaining and "sts:ExternalId" not in json.dumps(statement.get("Condition", {})):
             report_violation(f"the role trusts {', '.join(chaining)} without requiring an ExternalId (sts:ExternalId)")
@@ -198,12 +199,12 @@ def validate_session_tags(args: ResourceValidationArgs, report_violation: Report
     if args.resource_type != ROLE:
         return
     own_os_user_key = f"aws:RequestTag/{RUN_AS_TAG}"
-    for statement in _statements(args.props.get("assumeRolePolicy")):
-        if not _allows(statement, "sts:TagSession"):
+    for statement in policy_statements(args.props.get("assumeRolePolicy")):
+        if not allows(statement, "sts:TagSession"):
             continue
         condition = statement.get("Condition") or {}
-        keys = _as_list((condition.get("ForAllValues:StringEquals") or {}).get("aws:TagKeys"))
-        values = _as_list((condition.get("StringEquals") or {}).get(own_os_user_key))
+        keys = as_list((condition.get("ForAllValues:StringEquals") or {}).get("aws:TagKeys"))
+        values = as_list((condition.get("StringEquals") or {}).get(own_os_user_key))
         if keys != [RUN_AS_TAG]:
             report_violation(f"the role allows session tags other than {RUN_AS_TAG} (aws:TagKeys)")
         problem = _own_os_user_problem(values)
@@ -251,11 +252,11 @@ def validate_session_role_denies_assume_role(args: StackValidationArgs, report_v
         ]
         denies = any(
             statement.get("Effect") == "Deny"
-            and _covers(statement.get("Action"), "sts:AssumeRole")
+            and covers(statement.get("Action"), "sts:AssumeRole")
             and statement.get("Resource") == "*"
             and not statement.get("Condition")
             for policy in attached
-            for statement in _statements(policy.props.get("policy"))
+            for statement in policy_statements(policy.props.get("policy"))
         )
         if not denies:
             report_violation(f"session role {role.name} has no explicit Deny on sts:AssumeRole", role.urn)
@@ -299,55 +300,6 @@ def validate_session_logs(args: StackValidationArgs, report_violation: ReportVio
                 f"session log group {group.props['name']} must be kept when the stack is destroyed (skipDestroy)",
                 group.urn,
             )
-
-
-# -- helpers -----------------------------------------------------------------------------------------
-
-
-def _statements(document: Any) -> list[Mapping[str, Any]]:
-    policy = json.loads(document) if isinstance(document, str) else (document or {})
-    return _as_list(policy.get("Statement"))
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _allows(statement: Mapping[str, Any], action: str) -> bool:
-    """Whether an Allow statement allows ``action``: named in Action, or not named in NotAction."""
-    if statement.get("Effect") != "Allow":
-        return False
-    if "NotAction" in statement:
-        return not _covers(statement["NotAction"], action)
-    return _covers(statement.get("Action"), action)
-
-
-def _covers(actions: Any, action: str) -> bool:
-    """Whether an Action element names ``action``: IAM compares action names ignoring case, with ``*`` matching
-    any run of characters and ``?`` any one (IAM User Guide, "IAM JSON policy elements: Action")."""
-    return any(
-        re.fullmatch(re.escape(str(a)).replace(r"\*", ".*").replace(r"\?", "."), action, re.IGNORECASE)
-        for a in _as_list(actions)
-    )
-
-
-def _principal_arns_of_users_only(condition: Mapping[str, Any]) -> set[str]:
-    """The accounts a condition on ``aws:PrincipalArn`` narrows to IAM users of theirs (the their stack trusts
-    its users by path, through its own account as principal); empty when it narrows to anything else."""
-    patterns = [
-        pattern
-        for operator in ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
-        for pattern in _as_list((condition.get(operator) or {}).get("aws:PrincipalArn"))
-    ]
-    if not patterns or not all(":user/" in pattern for pattern in patterns):
-        return set()
-    return {_account_of(pattern) for pattern in patterns}
-
-
-def _account_of(principal: str) -> str:
-    return principal if principal.isdigit() else (principal.split(":")[4] if principal.count(":") >= 5 else principal)
 
 
 MANDATORY = EnforcementLevel.MANDATORY

@@ -14,12 +14,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from components.arns import assumed_role_arn, iam_role_arn, instance_arn, ssm_document_arn
-from components.config import ConfigError, YoursStackConfig, parse_stack_config
-from components.config.yours import TheirStackReference, ThirdPartyConfig
+from components.config import ConfigError, TheirStackReference, ThirdPartyConfig, YoursStackConfig, parse_stack_config
 from components.contract import LOCAL_ROLE_NAME, PROJECT, RUN_AS_TAG, person_os_user
 from components.iam_documents import iam_time
 from harness.aws_mocks import AwsMocks, ExistingInstance, StackReferenceOutputs
-from harness.program_run import ProgramRun, read_stack_file, run_program
+from harness.program_run import ProgramRun, run_program
+from harness.stack_file import read_stack_file
 from proof.access_model import collect_policies
 from proof.iam_engine import Request, evaluate
 

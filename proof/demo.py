@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from harness.aws_mocks import AwsMocks
-from harness.program_run import PROJECT_DIR, run_stack_file
+from harness.program_run import PROJECT_DIR
+from harness.stack_file import run_stack_file
 from harness.wire import Secret
 from proof import access_report
 

@@ -14,15 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.arns import AwsAccount
-from components.config import ConfigError, YoursStackConfig
-from components.config.yours import (
-    ACCEPT_ENDPOINTS_WITHOUT_POLICY_KEY,
-    INTERFACE_ENDPOINTS_KEY,
-    SUBNET_CIDRS_KEY,
-    ExplicitTrust,
-    NetworkConfig,
-    ThirdPartyConfig,
-)
+from components.config import ConfigError, ExplicitTrust, NetworkConfig, ThirdPartyConfig, YoursStackConfig
 from components.network_policies import is_macos_instance_type, ssm_agent_buckets
 
 AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{architecture}"
@@ -41,7 +33,7 @@ def check_trusted_role_partition(party: ThirdPartyConfig, partition: str) -> Non
     """A role of another partition can never assume into this one: say so rather than deploy a dead trust."""
     if isinstance(party.trust, ExplicitTrust) and not party.trust.role_arn.startswith(f"arn:{partition}:"):
         raise ConfigError(
-            f"{party.config_key}.roleArn",
+            party.config_keys.role_arn,
             f"expected a role in this stack's partition ({partition}), got {party.trust.role_arn}",
         )
 
@@ -88,7 +80,8 @@ def endpoint_service(service: str, *, endpoint_type: str) -> EndpointService:
 def check_endpoint_policies_apply(network: NetworkConfig, services: Mapping[str, EndpointService]) -> None:
     """An endpoint whose service ignores endpoint policies admits anyone's credentials: stop, unless config
     accepts it for that service, and then say so at every deployment."""
-    for index, name in enumerate(network.interface_endpoints):
+    accepting_key = network.config_keys.accept_endpoints_without_policy
+    for name, key in zip(network.interface_endpoints, network.config_keys.interface_endpoints, strict=True):
         if services[name].policy_supported:
             continue
         problem = (
@@ -97,11 +90,11 @@ def check_endpoint_policies_apply(network: NetworkConfig, services: Mapping[str,
         )
         if name not in network.accept_endpoints_without_policy:
             raise ConfigError(
-                f"{INTERFACE_ENDPOINTS_KEY}[{index}]",
+                key,
                 f"expected services that enforce endpoint policies; {problem}. To deploy it all the same, "
-                f"add {name} to {ACCEPT_ENDPOINTS_WITHOUT_POLICY_KEY}",
+                f"add {name} to {accepting_key}",
             )
-        pulumi.log.warn(f"{ACCEPT_ENDPOINTS_WITHOUT_POLICY_KEY} accepts {name}: {problem}")
+        pulumi.log.warn(f"{accepting_key} accepts {name}: {problem}")
 
 
 def amazon_linux_2023_image(instance_type: str) -> str:
@@ -181,7 +174,9 @@ def yours_lookups(config: YoursStackConfig) -> YoursLookups:
     return YoursLookups(
         account=account,
         dns_suffix=aws.get_partition().dns_suffix,
-        availability_zones=availability_zones(len(config.network.subnet_cidrs), key=SUBNET_CIDRS_KEY),
+        availability_zones=availability_zones(
+            len(config.network.subnet_cidrs), key=config.network.config_keys.subnet_cidrs
+        ),
         interface_endpoints=interface_endpoints,
         s3_gateway_service=endpoint_service("s3", endpoint_type="Gateway").service_name,
         images={instance_type: amazon_linux_2023_image(instance_type) for instance_type in sorted(new_instance_types)},

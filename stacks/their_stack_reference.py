@@ -7,9 +7,9 @@ from typing import Any
 
 import pulumi
 
-from components.config import ConfigError
+from components.config import ConfigError, ExplicitTrust, ThirdPartyConfig
 from components.config.checks import check_person_os_user
-from components.config.yours import ExplicitTrust, ThirdPartyConfig
+from components.config.yours.parties import PartyKeys
 from components.run_as_user.converge_script import PartyOsUsers
 from components.session_access import SessionParty
 
@@ -25,17 +25,17 @@ def session_party(party: ThirdPartyConfig, index: int) -> SessionParty:
             PartyOsUsers(party.run_as_user, party.os_user_prefix, party.people),
         )
 
-    key = party.config_key
+    keys = party.config_keys
     stack, customer = party.trust.stack, party.trust.customer
     reference = pulumi.StackReference(f"their-stack-{index}", stack_name=stack)
 
     # A stack serving several customers gives each its outputs under customers, its ExternalId apart; the
     # customer is looked up once, so a missing one is one error, not one per value read from it.
     outputs = reference.outputs.apply(
-        lambda values: values if customer is None else _customer_outputs(key, stack, customer, values)
+        lambda values: values if customer is None else _customer_outputs(keys, stack, customer, values)
     )
 
-    where = f"{key}.stack" if customer is None else f"{key}.customer"
+    where = keys.stack if customer is None else keys.customer
 
     def required(output_name: str) -> pulumi.Output[Any]:
         shown_name = output_name if customer is None else f"customers.{customer}.{output_name}"
@@ -43,11 +43,9 @@ def session_party(party: ThirdPartyConfig, index: int) -> SessionParty:
 
     # Every value waits for the checks of the party's name and people, so nothing is trusted from a stack
     # that disagrees with the config.
-    party_name = required("partyName").apply(
-        lambda name: check_their_party_name(f"{key}.name", stack, party.name, name)
-    )
+    party_name = required("partyName").apply(lambda name: check_their_party_name(keys.name, stack, party.name, name))
     people = pulumi.Output.all(party_name, outputs).apply(
-        lambda values: their_people(key, where, stack, party.os_user_prefix, values[1])
+        lambda values: their_people(keys, where, stack, party.os_user_prefix, values[1])
     )
 
     def after_checks(value: pulumi.Output[Any]) -> pulumi.Output[Any]:
@@ -63,7 +61,7 @@ def session_party(party: ThirdPartyConfig, index: int) -> SessionParty:
     )
 
 
-def their_people(key: str, where: str, stack: str, prefix: str | None, outputs: dict[str, Any]) -> list[str]:
+def their_people(keys: PartyKeys, where: str, stack: str, prefix: str | None, outputs: dict[str, Any]) -> list[str]:
     """The people a their stack gives OS users of their own, checked against this party's config: both sides
     must agree on per-person users and their prefix, and every person must make a valid Linux user name
     (the names go into the converge script)."""
@@ -71,21 +69,21 @@ def their_people(key: str, where: str, stack: str, prefix: str | None, outputs: 
     if prefix is None:
         if declared:
             raise ConfigError(
-                key,
+                keys.entry,
                 f"has runAsUser but stack {stack} gives each person an OS user (osUserPrefix {declared!r}); "
                 f"set osUserPrefix {declared!r} in place of runAsUser, or ask its admin to remove it",
             )
         return []
     if declared != prefix:
         raise ConfigError(
-            f"{key}.osUserPrefix",
+            keys.os_user_prefix,
             f"is {prefix!r} but stack {stack} declares osUserPrefix {declared!r}; they must match",
         )
     people = require_their_output(where, stack, "people", outputs.get("people"))
     if not isinstance(people, list) or not all(isinstance(person, str) for person in people):
         raise ConfigError(where, f'expected stack {stack} to export "people" as a list of IAM user names')
     for person in people:
-        check_person_os_user(f"{where} (its people)", f"{key}.osUserPrefix", prefix, person)
+        check_person_os_user(f"{where} (its people)", keys.os_user_prefix, prefix, person)
     return people
 
 
@@ -102,12 +100,12 @@ def _with_trust(
     )
 
 
-def _customer_outputs(key: str, stack: str, customer: str, values: dict[str, Any]) -> dict[str, Any]:
+def _customer_outputs(keys: PartyKeys, stack: str, customer: str, values: dict[str, Any]) -> dict[str, Any]:
     """One customer's outputs of a stack serving several, shaped as a single-customer stack's."""
     entry = (values.get("customers") or {}).get(customer)
     if not isinstance(entry, dict):
         raise ConfigError(
-            f"{key}.customer",
+            keys.customer,
             f'expected stack {stack} to export "customers.{customer}"; check the customer name its admin gave you',
         )
     return {**entry, "externalId": (values.get("externalIds") or {}).get(customer)}

@@ -8,8 +8,7 @@ from typing import Any
 import pulumi
 
 from components.cli_profile import start_session_command
-from components.config import YoursStackConfig
-from components.config.yours import TheirStackReference
+from components.config import TheirStackReference, YoursStackConfig
 from components.contract import log_group_name, session_document_name
 from components.fleet import FleetInstance, InstanceFleet, InstanceFleetArgs, NewInstance
 from components.network import PrivateSsmNetwork, PrivateSsmNetworkArgs, PrivateSubnet

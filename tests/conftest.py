@@ -13,7 +13,8 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from harness.aws_mocks import AwsMocks, StackReferenceOutputs
-from harness.program_run import PROJECT_DIR, ProgramRun, run_stack_file, stack_reference_outputs
+from harness.program_run import PROJECT_DIR, ProgramRun, stack_reference_outputs
+from harness.stack_file import run_stack_file
 
 THEIR_STACK_FILE = PROJECT_DIR / "Pulumi.their.yaml"
 YOURS_STACK_FILE = PROJECT_DIR / "examples" / "two-parties" / "Pulumi.yours.yaml"

@@ -1,5 +1,5 @@
 """Least privilege, proven: a real IAM engine decides every request of the decision table
-(``proof/decision_cases.py``) over the policies both stacks actually registered (two parties; party A
+(``proof/cases/``) over the policies both stacks actually registered (two parties; party A
 requires MFA and expires).
 
 Then each security condition is removed from the registered policies, one at a time, and at least one
@@ -14,19 +14,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from components.arns import instance_arn
 from components.contract import DEFAULT_TAG_KEY
-from components.iam_documents import iam_time
 from harness.aws_mocks import AwsMocks
 from harness.program_run import stack_reference_outputs
 from proof.access_model import RegisteredPolicies, collect_policies
-from proof.decision_cases import GROUPS, THEIR_A, THEIR_B, YOURS, World, decide, decision_table
+from proof.cases import GROUPS, decide, decision_table
+from proof.cases.world import THEIR_A, THEIR_B, YOURS, World
 from proof.mutations import mutations
-from proof.network_world import endpoint_policy_support
 from tests.conftest import PARTY_B, THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
-
-ROLE = "aws:iam/role:Role"
-PARTIES = ["Third_Party_A", "Third_Party_B"]
 
 
 @dataclass(frozen=True)
@@ -53,26 +48,7 @@ def proof() -> Proof:
             PARTY_B,
         ],
     )
-    instances = yours.stack_outputs["instances"]
-    fleet_role = next(r for r in yours.of_type(ROLE) if r.name == "fleet-instance-role")
-    role_ids = {r.outputs["arn"]: r.outputs["uniqueId"] for r in yours.of_type(ROLE)}
-    session_role_id_a, session_role_id_b = (role_ids[yours.stack_outputs["sessionRoles"][p]] for p in PARTIES)
-    world = World(
-        their_a=their_a.stack_outputs,
-        their_b=their_b.stack_outputs,
-        yours=yours.stack_outputs,
-        instance_a=instance_arn(YOURS, instances["instance-a"]["id"]),
-        instance_b=instance_arn(YOURS, instances["instance-b"]["id"]),
-        fleet_role_name=fleet_role.outputs["name"],
-        sweeper_role_name=next(r for r in yours.of_type(ROLE) if r.name == "session-sweeper-role").outputs["name"],
-        session_role_id_a=session_role_id_a,
-        session_role_id_b=session_role_id_b,
-        vpc=yours.stack_outputs["vpcId"],
-        before_expiry=iam_time(expires - timedelta(days=1)),
-        after_expiry=iam_time(expires + timedelta(seconds=1)),
-        endpoint_policy_supported=endpoint_policy_support(yours),
-    )
-    return Proof(world, collect_policies(their_a, their_b, yours))
+    return Proof(World.of_runs(their_a, their_b, yours, expires), collect_policies(their_a, their_b, yours))
 
 
 def test_the_table_is_large_enough(proof):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import components.config
 import components.session_access
 from components.iam_documents import iam_time
 from proof import iam_engine
@@ -245,3 +246,19 @@ def test_each_person_of_a_per_person_party_is_shown_with_their_os_user(tmp_path)
     status, text, stderr = report(path)
     assert (status, stderr) == (0, "")
     assert table(text)[("Third_Party_A", "instance-a")][:2] == ["allowed", "tpa-alice, tpa-bob"]
+
+
+def test_the_report_judges_at_the_time_it_is_given_and_reads_no_clock_for_it(tmp_path, monkeypatch):
+    # --at reaches the decisions as an argument: the program's clock is never read, nor patched, for it.
+    def no_clock():
+        raise AssertionError("the report reads no deployment clock")
+
+    monkeypatch.setattr(components.config, "current_time", no_clock)
+    parties = yaml.safe_load(YOURS_STACK_FILE.read_text())["config"]["third-party-ec2-access:thirdParties"]
+    parties[0]["expires"] = "2031-01-02T03:04:00Z"
+    path = variant(tmp_path, thirdParties=parties)
+    for at, access in [("2031-01-02T03:03:00Z", "allowed"), ("2031-01-02T03:04:00Z", "denied")]:
+        status, text, stderr = report(path, "--at", at)
+        assert (status, stderr) == (0, "")
+        assert text.startswith(f"Access matrix of Pulumi.yours.yaml at {at}\n")
+        assert table(text)[("Third_Party_A", "instance-a")][0] == access

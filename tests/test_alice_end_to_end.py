@@ -1,4 +1,4 @@
-"""alice's path in the README, from an empty ~/.aws to credentials of your session role.
+"""alice's path in helper/README.md, from an empty ~/.aws to credentials of your session role.
 
 The their stack's awsCliConfig output (its program run under mocks) is pasted into ~/.aws/config
 as alice would; botocore then runs the helper as the profile's credential_process, in its own

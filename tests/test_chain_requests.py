@@ -17,8 +17,8 @@ import boto3
 import pytest
 
 from components.arns import AwsAccount, mfa_device_arn
+from proof.cases.world import THEIR_A, THEIR_B, Names, without
 from proof.chain_requests import SET_BY_AWS, AssumeRoleRequest, assume_role_request
-from proof.decision_cases import THEIR_A, THEIR_B, Names, without
 from proof.iam_engine import Request, evaluate
 from tests.moto_accounts import REGION, create_chain_accounts, record_assume_role_requests, write_aws_files
 from tests.test_access_proof import Proof, proof  # noqa: F401 (the proof's world and registered policies)

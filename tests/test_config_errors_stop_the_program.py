@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness.program_run import run_program, run_stack_file, stack_file_config
+from harness.program_run import run_program
+from harness.stack_file import run_stack_file, stack_file_config
 from tests.conftest import THEIR_STACK_FILE
 
 # (key set, its bad value, key the error names, what the error expects)

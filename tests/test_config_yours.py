@@ -8,8 +8,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from components.config import ConfigError, YoursStackConfig, parse_stack_config
-from components.config.yours import ExistingInstanceConfig, ExplicitTrust, NewInstanceConfig, TheirStackReference
+from components.config import (
+    ConfigError,
+    ExistingInstanceConfig,
+    ExplicitTrust,
+    NewInstanceConfig,
+    TheirStackReference,
+    YoursStackConfig,
+    parse_stack_config,
+)
+from components.config.yours.network import NetworkKeys
+from components.config.yours.parties import PartyKeys
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -385,3 +394,29 @@ def test_names_and_endpoints_the_network_keys_accept():
     assert config.network.allowed_dns_names == ("repo.example.com", "*.corp.example.org")
     assert config.network.accept_endpoints_without_policy == ("ssmmessages",)
     assert config.network.dns_query_log_retention_days == 90
+
+
+def test_the_typed_values_carry_where_they_stand_in_config():
+    """The stacks name these keys in the errors AWS or a their stack reveal later; they never build a path."""
+    raw = yours(
+        network={"interfaceEndpoints": ["ssm", "ssmmessages", "logs", "kms", "sts"]},
+        instances=[
+            {"name": "instance-a", "grantedTo": "Third_Party_A"},
+            {"id": "i-01234567", "grantedTo": "Third_Party_B"},
+        ],
+    )
+    config = parse(raw)
+    assert config.third_parties[1].config_keys == PartyKeys(
+        entry="thirdParties[1]",
+        name="thirdParties[1].name",
+        stack="thirdParties[1].stack",
+        customer="thirdParties[1].customer",
+        role_arn="thirdParties[1].roleArn",
+        os_user_prefix="thirdParties[1].osUserPrefix",
+    )
+    assert config.network.config_keys == NetworkKeys(
+        subnet_cidrs="network.subnetCidrs",
+        interface_endpoints=tuple(f"network.interfaceEndpoints[{index}]" for index in range(5)),
+        accept_endpoints_without_policy="network.acceptEndpointsWithoutPolicy",
+    )
+    assert config.existing_instances[0].config_key == "instances[1].id"

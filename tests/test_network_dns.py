@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from components.arns import AwsAccount
-from components.config.yours import DEFAULT_INTERFACE_ENDPOINTS
+from components.config.yours.network import INTERFACE_ENDPOINTS
 from components.network_dns import instance_dns_names
 from components.network_policies import s3_gateway_endpoint_policy, ssm_agent_buckets
 from harness.program_run import ProgramRun, RegisteredResource
@@ -123,7 +123,7 @@ def test_every_name_cannot_be_allowed_and_nothing_is_registered():
     ],
 )
 def test_the_allow_list_is_exactly_what_the_instances_need_in_the_region(partition, region, dns_suffix, internal):
-    endpoint_names = [f"{service}.{region}.{dns_suffix}" for service in DEFAULT_INTERFACE_ENDPOINTS]
+    endpoint_names = [f"{service}.{region}.{dns_suffix}" for service in INTERFACE_ENDPOINTS.default]
     agent_buckets = ssm_agent_buckets(region, macos=False)
     names = instance_dns_names(
         region=region, dns_suffix=dns_suffix, endpoint_dns_names=endpoint_names, agent_buckets=agent_buckets

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
-from harness.program_run import config_text, run_program, stack_file_config
+import components.config
+from components.iam_documents import iam_time
+from harness.program_run import ProgramRun, run_program
+from harness.stack_file import config_text, stack_file_config
 from harness.wire import Secret
-from tests.conftest import THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
+from tests.conftest import THEIR_STACKS, YOURS_STACK_FILE, run_their, run_yours, their_stack_references, yours_mocks
 
 
 def program(directory: Path, source: str) -> Path:
@@ -102,3 +107,49 @@ def test_a_run_stopped_by_an_error_does_not_hold_up_the_next():
     references[stack_a], references[stack_b] = references[stack_b], references[stack_a]
     run_yours(yours_mocks(stack_references=references), expect_error=True)
     assert run_their().error is None
+
+
+# -- the time expiry dates are judged at: the deployment's clock, or a time the run is given -----------------
+
+EXPIRES = datetime(2031, 1, 2, 3, 4, tzinfo=UTC)
+BEFORE, AFTER = EXPIRES - timedelta(days=1), EXPIRES + timedelta(minutes=1)
+
+
+def party_a_expiring() -> list[dict]:
+    """The reference configuration's parties, party A's access ending at ``EXPIRES``."""
+    parties = yaml.safe_load(YOURS_STACK_FILE.read_text())["config"]["third-party-ec2-access:thirdParties"]
+    parties[0]["expires"] = iam_time(EXPIRES)
+    return parties
+
+
+def registrations(run: ProgramRun) -> tuple[dict, dict]:
+    """Each resource's inputs by URN (the order of registrations varies from run to run), and the outputs."""
+    return {r.urn: r.raw_inputs for r in run.resources}, run.raw_stack_outputs
+
+
+def test_an_ordinary_run_is_main_judging_at_the_deployments_clock(monkeypatch):
+    monkeypatch.setattr(components.config, "current_time", lambda: BEFORE)
+    run_yours(thirdParties=party_a_expiring())
+    monkeypatch.setattr(components.config, "current_time", lambda: AFTER)
+    assert "expires" in str(run_yours(thirdParties=party_a_expiring(), expect_error=True).error)
+
+
+def test_a_given_time_is_handed_to_the_program_and_no_clock_is_read(monkeypatch):
+    def no_clock():
+        raise AssertionError("a run at a given time reads no clock")
+
+    monkeypatch.setattr(components.config, "current_time", no_clock)
+    run_yours(thirdParties=party_a_expiring(), now=BEFORE)
+    assert "expires" in str(run_yours(thirdParties=party_a_expiring(), now=AFTER, expect_error=True).error)
+
+
+def test_a_run_at_a_given_time_registers_what_main_registers_at_that_time(monkeypatch):
+    monkeypatch.setattr(components.config, "current_time", lambda: BEFORE)
+    as_main = run_yours(thirdParties=party_a_expiring())
+    assert registrations(run_yours(thirdParties=party_a_expiring(), now=BEFORE)) == registrations(as_main)
+
+
+def test_only_this_projects_program_is_given_a_time(tmp_path):
+    other = program(tmp_path, "import pulumi\n")
+    with pytest.raises(ValueError, match="only this project's program takes a time"):
+        run_program({}, stack="test", program_dir=other, now=BEFORE)

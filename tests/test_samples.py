@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import yaml
 
-from harness.program_run import run_stack_file
+from harness.stack_file import run_stack_file
 from tests.conftest import (
     COMMITTED_YOURS_STACK_FILE,
     THEIR_STACKS,

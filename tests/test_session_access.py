@@ -379,7 +379,8 @@ def test_a_party_on_another_backend_is_trusted_from_explicit_values_kept_secret(
         }
     ]
     config_overrides = {"thirdParties": parties, "instances": [{"name": "c1", "grantedTo": "Third_Party_C"}]}
-    from harness.program_run import config_text, run_program, stack_file_config
+    from harness.program_run import run_program
+    from harness.stack_file import config_text, stack_file_config
     from tests.conftest import YOURS_STACK_FILE
 
     config = stack_file_config(YOURS_STACK_FILE)

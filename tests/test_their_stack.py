@@ -14,7 +14,8 @@ from collections import Counter
 import pytest
 
 from harness.aws_mocks import AwsMocks
-from harness.program_run import ProgramRun, RegisteredResource, run_stack_file
+from harness.program_run import ProgramRun, RegisteredResource
+from harness.stack_file import run_stack_file
 from harness.wire import Secret, plain_occurrences
 from tests.conftest import THEIR_STACK_FILE, run_their
 

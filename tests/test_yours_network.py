@@ -11,8 +11,8 @@ import pytest
 from components.arns import instance_arn
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource
-from proof.decision_cases import YOURS, Names, World, instance_and_network
-from proof.network_world import endpoint_policy_support
+from proof.cases import instance_and_network
+from proof.cases.world import YOURS, Names, World, endpoint_policy_support
 from tests.conftest import run_yours, yours_mocks
 
 VPC = "aws:ec2/vpc:Vpc"
@@ -249,7 +249,9 @@ def test_an_accepted_endpoint_without_policy_support_deploys_with_a_warning_and_
     support = endpoint_policy_support(run)
     assert support == {"ssm": True, "ssmmessages": False, "ec2messages": True, "logs": True, "kms": True}
     refused = [
-        c.name for c in instance_and_network(Names(world_of(run))) if c.name.startswith("foreign credentials through")
+        c.name
+        for c in instance_and_network.cases(Names(world_of(run)))
+        if c.name.startswith("foreign credentials through")
     ]
     assert refused == [f"foreign credentials through the {s} endpoint" for s in ["ssm", "ec2messages", "logs", "kms"]]
 

@@ -5,7 +5,10 @@ raises :class:`ConfigError`, one line naming the key and what is expected, befor
 registers any resource.
 
 ``parse_stack_config`` is pure (raw strings in, typed values out) so it is tested without Pulumi;
-``load_stack_config`` feeds it the running stack's configuration.
+``load_stack_config`` feeds it the running stack's configuration. Each key is declared once, in the part
+that reads it (``their``, ``yours/``), as ``keys`` describes; docs/configuration.md documents them all.
+The typed values carry where they stand in config (``config_key``, ``config_keys``), so the errors found
+after parsing name the key without building its path again.
 """
 
 from __future__ import annotations
@@ -15,15 +18,31 @@ from datetime import UTC, datetime
 
 import pulumi
 
-from components.config.errors import NAMESPACE, ConfigError, RawValues, shown
-from components.config.their import THEIR_KEYS, TheirStackConfig, parse_their_config
+from components.config.errors import NAMESPACE, ConfigError, shown
+from components.config.keys import ACCOUNT
+from components.config.readers import RawValues
+from components.config.their import THEIR_KEYS, CustomerConfig, TheirStackConfig, parse_their_config
 from components.config.yours import YOURS_KEYS, YoursStackConfig, parse_yours_config
+from components.config.yours.instances import ExistingInstanceConfig, InstanceConfig, NewInstanceConfig
+from components.config.yours.network import NetworkConfig
+from components.config.yours.parties import THIRD_PARTIES, ExplicitTrust, TheirStackReference, ThirdPartyConfig
+from components.config.yours.session import SessionConfig
 
 __all__ = [
     "ConfigError",
+    "CustomerConfig",
+    "ExistingInstanceConfig",
+    "ExplicitTrust",
+    "InstanceConfig",
+    "NetworkConfig",
+    "NewInstanceConfig",
+    "SessionConfig",
     "StackConfig",
     "TheirStackConfig",
+    "TheirStackReference",
+    "ThirdPartyConfig",
     "YoursStackConfig",
+    "current_time",
     "load_stack_config",
     "parse_stack_config",
 ]
@@ -58,14 +77,14 @@ def parse_stack_config(
     ``secret_keys`` names the keys stored as secrets; ``now`` is when expiry dates are checked.
     """
     values = RawValues(raw)
-    account = values.text("account")
+    account = values.text(ACCOUNT)
     if account == "their":
         values.reject_unknown(THEIR_KEYS, "a their stack")
         return parse_their_config(values)
     if account == "yours":
         values.reject_unknown(YOURS_KEYS, "a yours stack")
         return parse_yours_config(
-            values, third_parties_secret="thirdParties" in secret_keys, now=now or datetime.now(UTC)
+            values, third_parties_secret=THIRD_PARTIES.name in secret_keys, now=now or datetime.now(UTC)
         )
     got = "nothing" if account is None else shown(account)
-    raise ConfigError("account", f'expected "their" (the third party\'s stack) or "yours" (yours), got {got}')
+    raise ConfigError(ACCOUNT.name, f'expected "their" (the third party\'s stack) or "yours" (yours), got {got}')

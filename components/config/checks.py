@@ -1,9 +1,12 @@
-"""Checks shared by both stacks' config: names that AWS will accept, and that both sides derive alike."""
+"""Checks shared by the config's parts: names that AWS will accept, that both sides derive alike, and
+lists without repeats."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 from components.config.errors import ConfigError, shown
 from components.contract import IAM_NAME_MAX_LENGTH, derive_session_role_name, person_os_user
@@ -108,3 +111,20 @@ def check_person_os_user(key: str, prefix_key: str, prefix: str, person: str) ->
             f"32 characters in all), got {shown(person)}",
         )
     return os_user
+
+
+def reject_repeats(
+    list_key: str, item_key: str | None, values: list[Any], what: str, *, normalize: Callable[[Any], Any] = str
+) -> None:
+    """Rejects the second of two equal entries (``None`` entries are skipped)."""
+    first_index: dict[Any, int] = {}
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        normalized = normalize(value)
+        if normalized in first_index:
+            key = f"{list_key}[{index}]" + (f".{item_key}" if item_key else "")
+            raise ConfigError(
+                key, f"expected distinct {what}; {shown(value)} repeats {list_key}[{first_index[normalized]}]"
+            )
+        first_index[normalized] = index

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from components.cli_profile import profiles_written
 from components.config.checks import (
@@ -17,26 +16,30 @@ from components.config.checks import (
     check_person_os_user,
     session_role_name,
 )
-from components.config.errors import ConfigError, ObjectValue, RawValues, shown
+from components.config.errors import ConfigError, shown
+from components.config.keys import ACCOUNT, Boolean, ListOf, ListOfObjects, Text, WholeNumber
+from components.config.readers import ObjectValue, RawValues
 from components.contract import cli_profile_name
 
-THEIR_KEYS = frozenset(
-    {
-        "account",
-        "partyName",
-        "yourAccountId",
-        "yourRoleName",
-        "osUserPrefix",
-        "customers",
-        "users",
-        "requireMfa",
-        "accessKeySerial",
-    }
-)
-ONE_CUSTOMER_KEYS = ("partyName", "yourAccountId", "yourRoleName", "osUserPrefix")
+PARTY_NAME = Text("partyName")
+"""The tag value the customer's account grants, e.g. ``Third_Party_A``."""
+YOUR_ACCOUNT_ID = Text("yourAccountId")
+YOUR_ROLE_NAME = Text("yourRoleName")
+"""Unset, derived from the party name as the yours stack derives it."""
+OS_USER_PREFIX = Text("osUserPrefix")
+ONE_CUSTOMER_KEYS = (PARTY_NAME, YOUR_ACCOUNT_ID, YOUR_ROLE_NAME, OS_USER_PREFIX)
 """A stack serving one customer names it with these; a stack serving several lists them in customers."""
 
-DEFAULT_USERS = ("alice",)
+CUSTOMER_NAME = Text("name")
+CUSTOMER_USERS = ListOf("users", "user names", default=None)
+"""Unset, all of the stack's users serve the customer."""
+CUSTOMERS = ListOfObjects("customers", "customers", (CUSTOMER_NAME, *ONE_CUSTOMER_KEYS, CUSTOMER_USERS), default=None)
+"""Unset, the stack serves the one customer its top-level keys name."""
+USERS = ListOf("users", "IAM user names", default=("alice",))
+REQUIRE_MFA = Boolean("requireMfa", default=False)
+ACCESS_KEY_SERIAL = WholeNumber("accessKeySerial", default=1, minimum=1)
+
+THEIR_KEYS = (ACCOUNT, *ONE_CUSTOMER_KEYS, CUSTOMERS, USERS, REQUIRE_MFA, ACCESS_KEY_SERIAL)
 
 _CUSTOMER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
 """A short label that goes into the customer's IAM names (``3P_IAM_Assume_Role-acme``)."""
@@ -59,6 +62,8 @@ class CustomerConfig:
     os_user_prefix: str | None = None
     """When that account gives each person an OS user of their own: its prefix (the person's is the prefix
     and their user name), which their sessions must carry as a session tag."""
+    os_user_prefix_key: str = field(default="", compare=False)
+    """Where the prefix stands in config, for the check of each user's OS user name; not part of its value."""
 
 
 @dataclass(frozen=True)
@@ -77,78 +82,68 @@ class TheirStackConfig:
 
 def parse_their_config(values: RawValues) -> TheirStackConfig:
     users = _users(values)
-    if values.structured("customers", default=None) is None:
-        customers = (_one_customer(values, users),)
-        _check_os_users(customers, users, lambda _: "osUserPrefix")
+    if values.structured(CUSTOMERS) is None:
+        customers: tuple[CustomerConfig, ...] = (_customer(None, users, values),)
     else:
-        given = [key for key in ONE_CUSTOMER_KEYS if values.text(key) is not None]
+        given = [key.name for key in ONE_CUSTOMER_KEYS if values.text(key) is not None]
         if given:
             raise ConfigError(given[0], "belongs in each entry of customers when customers is set, not beside it")
         customers = _customers(values, users)
-        _check_os_users(customers, users, lambda index: f"customers[{index}].osUserPrefix")
+    _check_os_users(customers, users)
     return TheirStackConfig(
         customers=customers,
         users=users,
-        require_mfa=values.boolean("requireMfa", default=False),
-        access_key_serial=values.integer("accessKeySerial", default=1, minimum=1),
+        require_mfa=values.boolean(REQUIRE_MFA),
+        access_key_serial=values.integer(ACCESS_KEY_SERIAL),
     )
 
 
-def _customer(
-    name: str | None,
-    users: tuple[str, ...],
-    key: Callable[[str], str],
-    required: Callable[[str], str],
-    optional: Callable[[str], str | None],
-) -> CustomerConfig:
+def _customer(name: str | None, users: tuple[str, ...], source: RawValues | ObjectValue) -> CustomerConfig:
     """A customer's party, account and role, read and checked in that order from the top level (one
-    customer) or from an entry of customers; ``key`` names a key where its error will say it is."""
-    party_name = required("partyName")
-    check_party_name(key("partyName"), party_name)
-    your_account_id = required("yourAccountId")
-    check_account_id(key("yourAccountId"), your_account_id)
-    your_role_name = session_role_name(key("partyName"), party_name, key("yourRoleName"), optional("yourRoleName"))
+    customer) or from an entry of customers."""
+    party_name = source.required_text(PARTY_NAME)
+    check_party_name(source.key(PARTY_NAME), party_name)
+    your_account_id = source.required_text(YOUR_ACCOUNT_ID)
+    check_account_id(source.key(YOUR_ACCOUNT_ID), your_account_id)
+    your_role_name = session_role_name(
+        source.key(PARTY_NAME), party_name, source.key(YOUR_ROLE_NAME), source.text(YOUR_ROLE_NAME)
+    )
     if not cli_profile_name(party_name, name):
         raise ConfigError(
-            key("partyName"),
+            source.key(PARTY_NAME),
             f"expected at least one ASCII letter or digit for the AWS CLI profile name, got {shown(party_name)}",
         )
-    os_user_prefix = optional("osUserPrefix")
+    os_user_prefix = source.text(OS_USER_PREFIX)
     if os_user_prefix is not None:
-        check_os_user_prefix(key("osUserPrefix"), os_user_prefix)
-    return CustomerConfig(name, party_name, your_account_id, your_role_name, users, os_user_prefix)
-
-
-def _one_customer(values: RawValues, users: tuple[str, ...]) -> CustomerConfig:
-    return _customer(None, users, str, values.required_text, values.text)
+        check_os_user_prefix(source.key(OS_USER_PREFIX), os_user_prefix)
+    return CustomerConfig(
+        name, party_name, your_account_id, your_role_name, users, os_user_prefix, source.key(OS_USER_PREFIX)
+    )
 
 
 def _customers(values: RawValues, users: tuple[str, ...]) -> tuple[CustomerConfig, ...]:
-    entries = values.list("customers", "customers")
-    if not entries:
-        raise ConfigError("customers", "expected at least one customer")
     customers: list[CustomerConfig] = []
-    for index, raw in enumerate(entries):
-        entry = ObjectValue(
-            f"customers[{index}]", raw, {"name", "partyName", "yourAccountId", "yourRoleName", "osUserPrefix", "users"}
-        )
-        name = entry.required_text("name")
+    for entry in values.entries(CUSTOMERS):
+        name = entry.required_text(CUSTOMER_NAME)
         if not _CUSTOMER_NAME.fullmatch(name):
             raise ConfigError(
-                entry.key("name"),
+                entry.key(CUSTOMER_NAME),
                 f"expected 1-20 lowercase letters, digits and -, starting with one, got {shown(name)}",
             )
         if name in [c.name for c in customers]:
-            raise ConfigError(entry.key("name"), f"expected each customer once; {shown(name)} repeats")
-        customer = _customer(name, users, entry.key, entry.required_text, entry.text)
-        served = entry.list("users", "user names", default=list(users))
+            raise ConfigError(entry.key(CUSTOMER_NAME), f"expected each customer once; {shown(name)} repeats")
+        customer = _customer(name, users, entry)
+        served = entry.list(CUSTOMER_USERS) if entry.has(CUSTOMER_USERS) else list(users)
         for user_index, user in enumerate(served):
             if user not in users:
                 raise ConfigError(
-                    f"{entry.key('users')}[{user_index}]", f"expected one of the stack's users, got {shown(user)}"
+                    f"{entry.key(CUSTOMER_USERS)}[{user_index}]",
+                    f"expected one of the stack's users, got {shown(user)}",
                 )
         _check_apart_from_earlier(entry, customer, customers)
         customers.append(dataclasses.replace(customer, users=tuple(served)))
+    if not customers:
+        raise ConfigError(CUSTOMERS.name, "expected at least one customer")
     return tuple(customers)
 
 
@@ -162,12 +157,12 @@ def _check_apart_from_earlier(entry: ObjectValue, customer: CustomerConfig, earl
         shared = sorted(set(profiles) & set(profiles_written(other.party_name, other.name)))
         if shared:
             raise ConfigError(
-                entry.key("name"),
+                entry.key(CUSTOMER_NAME),
                 f"{shown(customer.name)} with partyName {shown(customer.party_name)} makes the same AWS CLI profile "
                 f"name {shared[0]} as customers[{index}]; expected a name that makes a profile of its own",
             )
         if role == (other.your_account_id, other.your_role_name.casefold()):
-            role_key = "yourRoleName" if entry.has("yourRoleName") else "partyName"
+            role_key = YOUR_ROLE_NAME if entry.has(YOUR_ROLE_NAME) else PARTY_NAME
             raise ConfigError(
                 entry.key(role_key),
                 f"makes the same session role {customer.your_role_name} in account {customer.your_account_id} as "
@@ -176,23 +171,26 @@ def _check_apart_from_earlier(entry: ObjectValue, customer: CustomerConfig, earl
             )
 
 
-def _check_os_users(
-    customers: tuple[CustomerConfig, ...], users: tuple[str, ...], prefix_key: Callable[[int], str]
-) -> None:
+def _check_os_users(customers: tuple[CustomerConfig, ...], users: tuple[str, ...]) -> None:
     """Each user of a customer with per-person OS users must make a valid Linux user name there."""
-    for index, customer in enumerate(customers):
+    for customer in customers:
         if customer.os_user_prefix is not None:
             for user in customer.users:
-                check_person_os_user(f"users[{users.index(user)}]", prefix_key(index), customer.os_user_prefix, user)
+                check_person_os_user(
+                    f"{USERS.name}[{users.index(user)}]",
+                    customer.os_user_prefix_key,
+                    customer.os_user_prefix,
+                    user,
+                )
 
 
 def _users(values: RawValues) -> tuple[str, ...]:
-    users = values.structured("users", default=list(DEFAULT_USERS))
+    users = values.structured(USERS)
     if not isinstance(users, list) or not users:
-        raise ConfigError("users", f"expected a non-empty list of IAM user names, got {shown(users)}")
+        raise ConfigError(USERS.name, f"expected a non-empty list of IAM user names, got {shown(users)}")
     seen: dict[str, int] = {}
     for index, user in enumerate(users):
-        key = f"users[{index}]"
+        key = f"{USERS.name}[{index}]"
         if not isinstance(user, str):
             raise ConfigError(key, f"expected an IAM user name, got {shown(user)}")
         check_iam_name(key, user, "an IAM user name", min_length=SOURCE_IDENTITY_MIN_LENGTH)
