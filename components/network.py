@@ -18,9 +18,21 @@ from components.network_policies import (
     interface_endpoint_policy,
     s3_gateway_endpoint_policy,
 )
-from stacks.aws_lookups import EndpointService
 
 HTTPS = 443
+
+
+@dataclass(frozen=True)
+class EndpointService:
+    """A VPC endpoint service of this region, as ``DescribeVpcEndpointServices`` describes it."""
+
+    service_name: str
+    """Its full name (``com.amazonaws.eu-west-1.ssm``…)."""
+    private_dns_name: str
+    """The name an interface endpoint with private DNS answers for (``ssm.eu-west-1.amazonaws.com``)."""
+    policy_supported: bool
+    """``VpcEndpointPolicySupported``: where false, AWS ignores the endpoint's policy and allows full access
+    (AWS PrivateLink Guide, "Control access to VPC endpoints using endpoint policies")."""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 
 from components.arns import AwsAccount
 from components.config import ConfigError, ExplicitTrust, NetworkConfig, ThirdPartyConfig, YoursStackConfig
+from components.network import EndpointService
 from components.network_policies import is_macos_instance_type, ssm_agent_buckets
 
 AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{architecture}"
@@ -53,19 +54,6 @@ def availability_zones(count: int, *, key: str) -> list[str]:
             key, f"expected at most {len(zones)} subnets, one per availability zone available here; got {count}"
         )
     return sorted(zones)[:count]
-
-
-@dataclass(frozen=True)
-class EndpointService:
-    """A VPC endpoint service of this region, as ``DescribeVpcEndpointServices`` describes it."""
-
-    service_name: str
-    """Its full name (``com.amazonaws.eu-west-1.ssm``…)."""
-    private_dns_name: str
-    """The name an interface endpoint with private DNS answers for (``ssm.eu-west-1.amazonaws.com``)."""
-    policy_supported: bool
-    """``VpcEndpointPolicySupported``: where false, AWS ignores the endpoint's policy and allows full access
-    (AWS PrivateLink Guide, "Control access to VPC endpoints using endpoint policies")."""
 
 
 def endpoint_service(service: str, *, endpoint_type: str) -> EndpointService:
