@@ -18,9 +18,11 @@ import pytest
 from components.run_as_user.converge_script import RUN_AS_GROUP, run_as_user_script
 from tests.agent_session import session
 from tests.macos_standins import refused
-from tests.test_run_as_user_script import REMOVED, PrivateSystem, leave_behind, needs_root, report
+from tests.test_run_as_user_script import REMOVED, PrivateSystem, failing_mv, leave_behind, needs_root, report
 
 USER, OTHER = "third-party-a", "third-party-b"
+MARK = "third-party-ec2-access Run As user"
+"""The RealName the script gives every user it makes."""
 STANDINS = Path(__file__).with_name("macos_standins.py")
 TOOLS = ("dscl", "dseditgroup", "createhomedir", "pwpolicy", "pfctl", "id", "sudo", "uname", "date")
 PAST, FUTURE = datetime(2020, 1, 1, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC)
@@ -157,7 +159,8 @@ def test_it_makes_a_standard_user_with_no_usable_password(mac):
 
 @needs_root
 def test_a_sessions_only_groups_are_staff_and_the_run_as_group(mac):
-    mac.state["users"][USER] = {"UniqueID": "502", "PrimaryGroupID": "20", "Password": "********"}
+    # A user an earlier run made (its RealName is the script's mark), since put in admin and wheel.
+    mac.state["users"][USER] = {"UniqueID": "502", "PrimaryGroupID": "20", "Password": "********", "RealName": MARK}
     for group in ("admin", "wheel"):
         mac.state["groups"][group].append(USER)
     converged(mac)
@@ -246,3 +249,42 @@ def test_it_refuses_to_manage_a_system_account_and_still_removes_the_others(mac)
 def test_the_stand_ins_refuse_a_call_macos_would_not_take(mac):
     result = mac.run_mac("dseditgroup -o edit -a someone admin")
     assert result.returncode == 64
+
+
+@needs_root
+def test_an_account_of_the_mac_is_never_taken_over_and_the_other_removals_happen(mac):
+    converged(mac, user=OTHER)
+    deploy = {"UniqueID": "510", "PrimaryGroupID": "20", "RealName": "Deploy", "Password": "x"}
+    mac.state["users"]["deploy"] = {**deploy, "NFSHomeDirectory": f"{mac.users}/deploy"}
+    mac.state["groups"]["admin"].append("deploy")
+    result = mac.converge(user="deploy", expires=FUTURE)
+    expired = mac.converge(user="deploy", expires=PAST)
+    assert (result.returncode, expired.returncode) == (1, 1)
+    assert (
+        "refusing to manage deploy: this product did not make it"
+        " (its comment is not 'third-party-ec2-access Run As user')" in result.stderr
+    )
+    assert "refusing to remove deploy: this product did not make it" in expired.stderr
+    assert mac.state["users"]["deploy"] == {**deploy, "NFSHomeDirectory": f"{mac.users}/deploy"}  # untouched
+    assert "deploy" in mac.state["groups"]["admin"]
+    assert "deploy" not in mac.state["groups"].get(RUN_AS_GROUP, [])
+    assert OTHER not in mac.state["users"]  # the other party's user is removed all the same
+
+
+@needs_root
+def test_a_removal_that_fails_after_the_account_goes_keeps_its_uid_and_the_next_run_finishes_it(mac):
+    converged(mac, user=OTHER)
+    uid = mac.uid(OTHER)
+    (mac.bin / "mv").write_text(failing_mv(str(mac.users)))
+    (mac.bin / "mv").chmod(0o755)
+    (mac.tmp / "mv-fails").write_text("")
+    failing = mac.converge(expires=FUTURE)
+    assert failing.returncode == 1
+    assert f"{OTHER}: home {mac.users}/{OTHER} not kept" in failing.stderr
+    assert mac.uid(USER) > uid  # not the uid whose home is still in place
+    assert f" removing user={OTHER} uid={uid} " in (mac.users / REMOVED / "removed-users").read_text()
+    (mac.tmp / "mv-fails").unlink()
+    finished = mac.converge(expires=FUTURE)
+    assert finished.returncode == 0, finished.stderr
+    assert f"{OTHER} is removed (uid {uid})" in finished.stdout
+    assert_removed(mac, OTHER, uid)

@@ -16,10 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from components.fleet import FIRST_BOOT
 from components.run_as_user.converge_script import COMMON_SCRIPT, MACOS_SCRIPT, RUN_AS_GROUP, SCRIPT, run_as_user_script
 from tests.agent_session import BUSY_MACHINE, OPEN_SESSION, pid_hopper, session, still_running
 
 USER = "third-party-a"
+MADE_HERE = "--comment 'third-party-ec2-access Run As user'"
+"""How the script marks a user it made (useradd's comment, GECOS), for a user an earlier run made."""
 
 needs_root = pytest.mark.skipif(
     # CI installs what these need (.ci/run): there, a missing tool fails the tests instead of skipping them.
@@ -29,12 +32,23 @@ needs_root = pytest.mark.skipif(
 needs_sudo = pytest.mark.skipif(shutil.which("sudo") is None, reason="the sudo rule check needs sudo installed")
 
 
+SHELLCHECK = Path(sys.executable).parent / "shellcheck"
+
+
 def test_the_script_passes_shellcheck(tmp_path):
     script = tmp_path / "run-as-user.sh"
     script.write_text("#!/bin/bash\n" + run_as_user_script([USER]))
-    shellcheck = Path(sys.executable).parent / "shellcheck"
-    result = subprocess.run([str(shellcheck), str(script)], capture_output=True, text=True, check=False)
+    result = subprocess.run([str(SHELLCHECK), str(script)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
+
+
+def test_a_per_person_grant_as_user_data_passes_shellcheck_and_sets_its_shell_options_once(tmp_path):
+    # Each platform's file passes ShellCheck alone (scripts/test); assembled, they must still pass together.
+    script = tmp_path / "user-data.sh"
+    script.write_text(FIRST_BOOT + run_as_user_script(["tpb-alice", "tpb-bob"], datetime(2099, 1, 1, tzinfo=UTC)))
+    result = subprocess.run([str(SHELLCHECK), str(script)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout
+    assert script.read_text().count("set -euo pipefail") == 1
 
 
 NAMESPACES = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--propagation", "private"]
@@ -123,7 +137,7 @@ def test_it_takes_away_administrator_groups_and_sudo_rules(system):
     result = system.run_script(
         before=(
             "(getent group wheel >/dev/null || groupadd wheel)"
-            f" && useradd --create-home --groups wheel,adm --password x {USER}"
+            f" && useradd --create-home --groups wheel,adm --password x {MADE_HERE} {USER}"
             f" && mkdir -p /etc/sudoers.d && echo '{USER} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/{USER}"
         )
     )
@@ -497,7 +511,7 @@ def test_a_sessions_only_groups_are_its_own_and_the_run_as_group(system):
     script = scripts(system, **{USER: FUTURE})[USER]
     result = system.run(
         "for group in wheel docker disk; do getent group $group >/dev/null || groupadd $group; done"
-        f" && useradd --create-home --groups wheel,adm,docker,disk {USER} && bash {script}"
+        f" && useradd --create-home --groups wheel,adm,docker,disk {MADE_HERE} {USER} && bash {script}"
         f" && {session(USER, 'echo groups=$(id -G)')}"
     )
     assert result.returncode == 0, result.stderr
@@ -563,3 +577,163 @@ def test_names_that_are_not_linux_users_never_reach_the_script():
         run_as_user_script([ALICE, "x'; rm -rf / #"])
     with pytest.raises(ValueError, match="at least one"):
         run_as_user_script([])
+
+
+# -- subordinate ids: none for a Run As user, so no uid of hers escapes the firewall or the removal ---------------
+
+SUBORDINATE = "100005"
+"""A uid in the range useradd gives the first user (SUB_UID_MIN 100000): newuidmap would let her run as it."""
+RUN_AS_SUBORDINATE = (
+    f"(setpriv --reuid={SUBORDINATE} --regid={SUBORDINATE} --clear-groups nohup sleep 600 >/dev/null 2>&1 &)"
+)
+"""What she starts in a user namespace newuidmap mapped onto her subordinate range: to the kernel (the firewall's
+skuid, kill(2)), a process of uid 100005. (newuidmap is not installed here: the process is started as root.)"""
+
+
+def subordinate_lines(system: PrivateSystem, user: str) -> list[str]:
+    return [
+        line
+        for name in ("subuid", "subgid")
+        for line in (system.etc / name).read_text().splitlines()
+        if line.split(":")[0] == user
+    ]
+
+
+@pytest.fixture
+def with_subordinate_ids(system) -> PrivateSystem:
+    """/etc/subuid and /etc/subgid present and SUB_UID_COUNT set, as on Fedora-family images: useradd gives
+    every new regular user a range."""
+    for name in ("subuid", "subgid"):
+        (system.etc / name).write_text("")
+    defs = system.etc / "login.defs"
+    kept = [line for line in defs.read_text().splitlines() if not line.startswith(("SUB_UID_COUNT", "SUB_GID_COUNT"))]
+    defs.write_text("\n".join([*kept, "SUB_UID_COUNT 65536", "SUB_GID_COUNT 65536", ""]))
+    return system
+
+
+@needs_root
+def test_a_user_it_makes_has_no_subordinate_ids(with_subordinate_ids):
+    system = with_subordinate_ids
+    result = system.run_script(before="useradd ops")
+    assert result.returncode == 0, result.stderr
+    assert subordinate_lines(system, "ops") == ["ops:100000:65536", "ops:100000:65536"]  # the setup gives ranges
+    assert subordinate_lines(system, USER) == []
+    assert "subordinate ids are taken away" not in result.stdout  # useradd gave none: nothing to take
+
+
+@needs_root
+def test_a_user_an_earlier_version_made_loses_its_subordinate_ids_and_what_ran_as_them(with_subordinate_ids):
+    system = with_subordinate_ids
+    result = system.run_script(
+        before=f"useradd --create-home {MADE_HERE} {USER} && {RUN_AS_SUBORDINATE} && sleep 0.3"
+        f" && [ $(pgrep -c -u {SUBORDINATE}) = 1 ] && bash {system.script}"
+        f" && echo subordinate=$(pgrep -c -u {SUBORDINATE} || true) && {session(USER, 'echo opened')}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert subordinate_lines(system, USER) == []
+    assert "subordinate=0" in result.stdout  # what ran as her range (outside the firewall's rule) ended
+    assert f"{USER}: its subordinate ids are taken away" in result.stdout
+    assert "opened" in result.stdout  # and she is still granted
+
+
+@needs_root
+def test_removing_a_user_ends_what_ran_as_its_subordinate_uids_and_no_one_gets_its_range(with_subordinate_ids):
+    system = with_subordinate_ids
+    other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
+    result = system.run(
+        f"useradd --create-home {MADE_HERE} {USER} && usermod --append --groups $(groupadd {RUN_AS_GROUP} && echo"
+        f" {RUN_AS_GROUP}) {USER} && {RUN_AS_SUBORDINATE} && sleep 0.3 && bash {other}"
+        f" && echo subordinate=$(pgrep -c -u {SUBORDINATE} || true)"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{USER} is removed" in result.stdout
+    assert "subordinate=0" in result.stdout
+    assert subordinate_lines(system, USER) == subordinate_lines(system, "third-party-b") == []
+
+
+# -- a removal that fails half-way: its uid recorded first, and finished by the next run ---------------------------
+
+
+def failing_mv(homes: str) -> str:
+    """A stand-in mv that fails to move a home out of ``homes`` while /var/tmp/mv-fails exists (a full disk,
+    say), and is mv otherwise."""
+    return (
+        "#!/bin/sh\n"
+        f'case "$1" in {homes}/*) [ ! -e /var/tmp/mv-fails ] || {{ echo "mv: No space left" >&2; exit 1; }} ;; esac\n'
+        'exec /bin/mv "$@"\n'
+    )
+
+
+@needs_root
+def test_a_removal_that_fails_after_userdel_keeps_its_uid_and_the_next_run_finishes_it(system):
+    alices_uid = granted_first(system, ALICE)[ALICE]
+    (system.home / ALICE / "notes").write_text("alice's")
+    (system.tmp / "bin").mkdir()
+    (system.tmp / "bin" / "mv").write_text(failing_mv("/home"))
+    (system.tmp / "bin" / "mv").chmod(0o755)
+    (system.tmp / "mv-fails").write_text("")
+    bob_only, both = system.script.with_name("bob.sh"), system.script.with_name("both.sh")
+    bob_only.write_text(run_as_user_script([BOB], FUTURE))
+    both.write_text(run_as_user_script([ALICE, BOB], FUTURE))
+    failing = system.run(f"PATH=/var/tmp/bin:$PATH bash {bob_only}")
+    assert failing.returncode == 1
+    assert f"{ALICE}: home /home/{ALICE} not kept" in failing.stderr
+    bobs_uid = int(system.passwd_entry(BOB)[2])
+    assert bobs_uid > alices_uid  # not hers: her home and files still name her uid
+    record = (system.home / REMOVED / "removed-users").read_text()
+    assert f" removing user={ALICE} uid={alices_uid} " in record
+    # Granted again while her old home is still in place: not made until that removal is done.
+    again = system.run(f"PATH=/var/tmp/bin:$PATH bash {both}")
+    assert again.returncode == 1
+    assert f"refusing to manage {ALICE}: the removal of its earlier user is not finished" in again.stderr
+    assert f"{ALICE}:" not in (system.etc / "passwd").read_text()
+    (system.tmp / "mv-fails").unlink()
+    finished = system.run(f"bash {both}")
+    assert finished.returncode == 0, finished.stderr
+    assert f"{ALICE} is removed (uid {alices_uid})" in finished.stdout
+    (kept,) = (system.home / REMOVED).glob(f"{ALICE}.uid{alices_uid}.*")
+    assert (kept / "notes").read_text() == "alice's"
+    assert int(system.passwd_entry(ALICE)[2]) > bobs_uid
+    assert not (system.home / ALICE / "notes").exists()
+
+
+@needs_root
+def test_once_the_last_regular_uid_is_taken_it_refuses_to_plan_one_rather_than_collide(system):
+    first = system.run(f"useradd --uid 59999 ops && bash {scripts(system, **{ALICE: FUTURE})[ALICE]}")
+    assert first.returncode == 0, first.stderr
+    assert int(system.passwd_entry(ALICE)[2]) == 60000  # UID_MAX: the last id useradd gives a regular user
+    script = system.script.with_name("people.sh")
+    script.write_text(run_as_user_script([ALICE, BOB], FUTURE))
+    result = system.run(f"bash {script}")
+    assert result.returncode == 1
+    assert f"no uid is left for {BOB}: every one from 1000 to 60000 is in use or was given out before" in result.stderr
+    assert f"{BOB}:" not in (system.etc / "passwd").read_text()
+    assert ALICE in system.group_members(RUN_AS_GROUP)  # the others are still granted
+
+
+# -- an account the product did not make is never taken over, nor deleted ----------------------------------------
+
+
+@needs_root
+def test_an_account_of_the_instance_is_never_taken_over_and_the_other_removals_happen(system):
+    uid = granted_first(system, USER)[USER]
+    deploy = scripts(system, deploy=FUTURE)["deploy"]
+    expired = system.script.with_name("deploy-expired.sh")
+    expired.write_text(run_as_user_script(["deploy"], PAST))
+    result = system.run(
+        "(getent group docker >/dev/null || groupadd docker) && useradd --create-home --groups docker deploy"
+        " && (setpriv --reuid=deploy --regid=deploy --init-groups nohup sleep 600 >/dev/null 2>&1 &) && sleep 0.3"
+        f" && {{ bash {deploy}; echo status=$?; }} && {{ bash {expired}; echo status=$?; }}"
+        " && echo deploy=$(pgrep -c -u deploy || true)"
+    )
+    assert result.stdout.count("status=1") == 2, result.stderr
+    assert (
+        "refusing to manage deploy: this product did not make it"
+        " (its comment is not 'third-party-ec2-access Run As user')" in result.stderr
+    )
+    assert "refusing to remove deploy: this product did not make it" in result.stderr
+    assert "deploy" in system.group_members("docker")  # its groups as they were
+    assert "deploy" not in system.group_members(RUN_AS_GROUP)
+    assert "deploy=1" in result.stdout  # its processes left alone
+    assert (system.home / "deploy").is_dir()
+    assert_removed(system, USER, uid)  # the other party's user is removed all the same

@@ -26,7 +26,8 @@ MACOS_SCRIPT = Path(__file__).with_name("macos.sh")
 """Its macOS sibling: the same convergence with dscl, dseditgroup, pwpolicy and pf."""
 
 COMMON_SCRIPT = Path(__file__).with_name("common.sh")
-"""What both do alike, and the order of a converge (every lockout first, whatever fails), ahead of either."""
+"""What both do alike, and the order of a converge (every lockout first, whatever fails), ahead of either; it
+sets the shell options of the whole script, once."""
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,17 @@ def run_as_user_script(users: Sequence[str], expires: datetime | None = None) ->
     every one of ``users`` once ``expires`` has passed, is removed: Session Manager's Run As opens a shell for
     any user that exists, locked or not. Its processes end, its crontab and at-jobs go, and its home is kept
     root-only in ``/home/.third-party-ec2-access-removed`` (``/Users/...`` on macOS) with its uid recorded in
-    ``removed-users`` there; a uid is never given out again. Then each of ``users`` is left a plain user: a
-    home, a shell, no password, no sudo, no group but its own and ``RUN_AS_GROUP``, and no way to the instance
+    ``removed-users`` there, before the account goes: a uid is never given out again (nor one above UID_MAX:
+    a user is refused rather than given a uid in use), and a removal that fails half-way is finished by the
+    next run, before that name is made again. Then each of ``users`` is left a plain user: a home, a shell, no
+    password, no sudo, no group but its own and ``RUN_AS_GROUP``, no subordinate uids or gids (with them,
+    newuidmap runs its processes as uids the firewall and the removal never reach), and no way to the instance
     metadata service (a firewall rule naming its uid, live before the user is made). Whatever fails, every
     removal is tried; the script then exits non-zero.
 
-    Safe to run any number of times. It refuses to touch a system account of the same name. Config and the
+    Safe to run any number of times. It refuses to touch an existing user it did not make (every user it makes
+    carries the comment, or RealName, ``third-party-ec2-access Run As user``): a system account, or an account
+    of the instance's own such as ``deploy``, is neither taken over nor deleted. Config and the
     their stack's people are checked before they get here, and each name is checked again below
     (``LINUX_USER``): a name with a quote or a space raises ValueError rather than reach the script.
     """

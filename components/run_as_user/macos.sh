@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The macOS sibling of linux.sh: the same convergence with macOS's own tools (dscl, dseditgroup,
 # pwpolicy, pf, perl). "$users", "$expires" and "$run_as_group" are set before this file, as for Linux.
 #
@@ -8,11 +9,17 @@
 # expired, each granted user is a standard user (never in admin, in no group but "$run_as_group"), with no
 # usable password (Password "*"), that pf refuses the instance metadata service. NOT RUN ON A REAL MAC:
 # tests/test_run_as_user_macos.py runs it against stand-ins of these tools (tests/macos_standins.py).
-set -euo pipefail
+# common.sh, ahead of this file, sets the shell options and defines the functions called below; read from the
+# lines before this file: the settings' Run As group and common.sh's comment.
+: "${run_as_group:?}" "${comment:?}"
 
+# shellcheck disable=SC2034  # common.sh's next_free_uid, plan_uids and not_ours read them
 first_regular_uid=501  # macOS gives regular users ids from 501; below are system accounts
+# shellcheck disable=SC2034
+last_regular_uid=60000  # as on Linux: the ids above are left to the system (nobody is -2)
 staff_gid=20
 homes="${homes:-/Users}"
+# shellcheck disable=SC2034  # common.sh's next_free_uid and keep_home_of read it
 removed="$homes/.third-party-ec2-access-removed"
 # The stock /etc/pf.conf evaluates every anchor under com.apple (`anchor "com.apple/*"`): rules loaded there
 # are live at once, without editing pf.conf (which macOS updates overwrite) or reloading it.
@@ -21,6 +28,10 @@ anchor_file=/etc/pf.anchors/third-party-ec2-access
 launch_daemon="${launch_daemons:-/Library/LaunchDaemons}/com.third-party-ec2-access.pf.plist"
 
 epoch_of() { date -u -j -f '%Y-%m-%dT%H:%M:%SZ' "$1" +%s; }
+
+comment_of() {
+  dscl . -list /Users RealName | awk -v user="$1" '$1 == user { sub(/^[^ ]+ +/, ""); print }'
+}
 
 signal_every_process_as() {
   # macOS has no setpriv: perl, which macOS ships in /usr/bin, takes the uid and sends kill(-1), which for a
@@ -39,25 +50,28 @@ groups_of() {
 }
 
 remove_user() {
-  local user=$1 uid gid home group
+  local user=$1 uid gid home group why recorded=true
   uid=$(id -u "$user" 2>/dev/null) || return 0
   gid=$(id -g "$user") || return 1
   home=$(dscl . -read "/Users/$user" NFSHomeDirectory | sed 's/^NFSHomeDirectory: //') || return 1
-  if [ "$uid" -lt "$first_regular_uid" ]; then
-    echo "refusing to remove $user: it is a system account" >&2
+  why=$(not_ours "$user" "$uid")
+  if [ -n "$why" ]; then
+    echo "refusing to remove $user: $why" >&2
     return 1
   fi
   rm -f "/usr/lib/cron/tabs/$user"
   remove_at_jobs_of "$user"
+  # Recorded before the account goes, as on Linux: its uid is never given out again, and the next run
+  # finishes a removal that fails below; a record that cannot be written stops no lockout.
+  record_removal "$user" "$uid" "$gid" "$home" || recorded=false
   # Out of every group (a user made again by that name must not find itself in them), then gone, so `id`
   # fails and no new session starts; then whatever it still runs ends, even if it could not be deleted.
   for group in $(groups_of "$user"); do
     dseditgroup -o edit -d "$user" -t user "$group" || { end_processes_of "$uid" "$gid" || true; return 1; }
   done
   dscl . -delete "/Users/$user" || { end_processes_of "$uid" "$gid" || true; return 1; }
-  end_processes_of "$uid" "$gid" || { echo "$user (uid $uid): processes still running" >&2; return 1; }
-  keep_home_of "$user" "$uid" "$gid" "$home" "$homes" || { echo "$user: home $home not kept" >&2; return 1; }
-  echo "$user is removed (uid $uid)"
+  finish_removal "$user" "$uid" "$gid" "$home" || return 1
+  [ "$recorded" = true ] || { echo "$user (uid $uid): its removal could not be recorded" >&2; return 1; }
 }
 
 managed_users() {
@@ -70,6 +84,7 @@ managed_users() {
 uids_in_use() { dscl . -list /Users UniqueID | awk '{ print $2 }'; }
 
 firewall() {
+  : "${run_as_uids?}"  # planned by common.sh's plan_uids, just before
   # No instance metadata for any Run As user: pf blocks their sockets to IMDS. The anchor is rebuilt on every
   # run, loaded and enabled now, and loaded again at boot by a LaunchDaemon.
   mkdir -p "$(dirname "$anchor_file")" || return 1
