@@ -7,11 +7,13 @@ as ending the session it opened, leaves a response pending and fails the test.
 from __future__ import annotations
 
 import io
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.stub import Stubber
 from third_party_ec2_access_credentials.cli import main
 
@@ -265,3 +267,28 @@ def test_a_failing_step_keeps_the_rows_before_it_and_says_which_step_failed(sess
         "hop 2: the session role": "FAIL",
     }
     assert f"failed: the session role {YOUR_ROLE} refused the chain (AccessDenied)" in table
+
+
+def test_aws_unreachable_is_a_failed_row_saying_what_to_check(sessions, tmp_path, monkeypatch):
+    """A real connection refused: the source profile's STS is a loopback port bound but not listening."""
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_STS", raising=False)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        endpoint = f"http://127.0.0.1:{closed.getsockname()[1]}"
+        sessions.clients[("sts", None)] = boto3.client(
+            "sts",
+            region_name=REGION,
+            endpoint_url=endpoint,
+            aws_access_key_id="x",
+            aws_secret_access_key="y",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
+        status, table, stderr = run_check(sessions, tmp_path)
+    assert (status, stderr) == (1, "")
+    assert rows(table) == {"you, with your own key": "FAIL"}
+    assert (
+        f"failed: cannot reach AWS at {endpoint}/ (EndpointConnectionError): check your network, and any proxy "
+        f"(HTTPS_PROXY), VPN or firewall on the way; the region it used is {REGION} (the profile's region, or "
+        "--region)\n"
+    ) in table

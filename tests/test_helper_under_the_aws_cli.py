@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import shlex
+import socket
 import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,8 @@ import pytest
 from harness.aws_mocks import AwsMocks
 from harness.program_run import PROJECT_DIR
 from tests.conftest import run_their
-from tests.moto_accounts import THEIR_ACCOUNT, YOUR_ACCOUNT, create_chain_accounts, write_aws_files
+from tests.moto_accounts import REGION, THEIR_ACCOUNT, YOUR_ACCOUNT, create_chain_accounts, write_aws_files
+from tests.test_helper_messages import HELPER_README, readme_table
 
 BIN = Path(sys.executable).parent
 """Where the AWS CLI and the helper are installed (the helper is on PATH, as pipx puts it)."""
@@ -164,3 +168,64 @@ def test_it_says_its_version():
     assert result.returncode == 0
     version = tomllib.loads((PROJECT_DIR / "helper" / "pyproject.toml").read_text())["project"]["version"]
     assert result.stdout == f"third-party-ec2-access-credentials {version}\n"
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections: bound, never listening, for the whole test (no other
+    process can take it meanwhile)."""
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield bound.getsockname()[1]
+
+
+def aws_cli_failure(env: dict[str, str]) -> str:
+    """The line the AWS CLI prints when the profile's credential_process fails (its exit status is not 0)."""
+    result = subprocess.run(
+        [BIN / "aws", "sts", "get-caller-identity", "--profile", "third-party-a"],
+        env={**env, "THIRD_PARTY_EC2_ACCESS_MFA_CODE": "123456"},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.strip()]
+    return line.removeprefix("Error when retrieving credentials from custom-process: ")
+
+
+def documented(line: str) -> bool:
+    """Whether helper/README.md's table names ``line`` (each "…" there standing for what the line fills in)."""
+    said = line.removeprefix("third-party-ec2-access-credentials: ").split(": ", 1)[0]
+    return any(
+        re.fullmatch(".+".join(map(re.escape, named.split("…"))), said)
+        for named in readme_table(HELPER_README.read_text())
+    )
+
+
+def test_aws_unreachable_at_the_endpoint_url_is_the_documented_line_naming_it_under_the_aws_cli(alice, closed_port):
+    line = aws_cli_failure({**alice, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{closed_port}"})
+    assert line == (
+        f"third-party-ec2-access-credentials: cannot reach AWS at http://127.0.0.1:{closed_port}/ "
+        "(EndpointConnectionError): AWS_ENDPOINT_URL is set and sends the call there: check it (unset it to reach "
+        "AWS itself), then your network, and any proxy (HTTPS_PROXY), VPN or firewall on the way"
+    )
+    assert documented(line)
+
+
+def test_aws_unreachable_through_a_proxy_is_the_documented_line_naming_the_region_under_the_aws_cli(alice, closed_port):
+    """No endpoint variable: the helper goes to STS's own endpoint, through a proxy that refuses it."""
+    env = {key: value for key, value in alice.items() if key != "AWS_ENDPOINT_URL"}
+    line = aws_cli_failure({**env, "HTTPS_PROXY": f"http://alice:pr0xy-pa55@127.0.0.1:{closed_port}"})
+    assert line == (
+        f"third-party-ec2-access-credentials: cannot reach AWS at the proxy http://127.0.0.1:{closed_port} "
+        "(ProxyConnectionError): check your network, and any proxy (HTTPS_PROXY), VPN or firewall on the way; "
+        f"the region it used is {REGION} (the profile's region, or --region)"
+    )
+    assert documented(line)
+
+
+def test_documented_reads_the_readme_table():
+    assert documented("third-party-ec2-access-credentials: no profile nope in ~/.aws/config: paste it")
+    assert not documented("third-party-ec2-access-credentials: could not reach STS with the source profile (X)")

@@ -11,16 +11,37 @@ says a chained call has it anyway and refuses only a different value. Passing it
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError, ProfileNotFound
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    HTTPClientError,
+    NoCredentialsError,
+    PartialCredentialsError,
+    ProfileNotFound,
+)
+from botocore.exceptions import ConnectionError as AwsConnectionError
 
+from third_party_ec2_access_credentials import messages
 from third_party_ec2_access_credentials.model import ChainRequest, Credentials, HelperError
 
-__all__ = ["CHAINED_SESSION_SECONDS", "Chain", "ChainRequest", "ClientFactory", "Credentials", "HelperError", "chain"]
+__all__ = [
+    "CHAINED_SESSION_SECONDS",
+    "NETWORK_ERRORS",
+    "Chain",
+    "ChainRequest",
+    "ClientFactory",
+    "Credentials",
+    "HelperError",
+    "chain",
+    "unreachable",
+]
 
 CHAINED_SESSION_SECONDS = 3600
 """STS caps a session obtained by role chaining at one hour; a copy of the contract's (components/contract.py)."""
@@ -30,6 +51,10 @@ RUN_AS_TAG = "SSMSessionRunAs"
 
 _USER_ARN = re.compile(r"arn:[a-z-]+:iam::[0-9]{12}:user/(?:.*/)?([^/]+)")
 _REFUSED_SOURCE_KEY = {"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch"}
+NETWORK_ERRORS = (AwsConnectionError, HTTPClientError)
+"""botocore's failures to reach an endpoint: refused, timed out, cut, or a proxy or TLS failure on the way."""
+ENDPOINT_URL_VARIABLES = ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")
+"""The environment variables that send the SDK's calls elsewhere than AWS (the service's first)."""
 
 
 ClientFactory = Callable[[str, Credentials | None], Any]
@@ -88,45 +113,54 @@ def own_user_name(source_sts: Any) -> str:
     try:
         arn = source_sts.get_caller_identity()["Arn"]
     except (ProfileNotFound, NoCredentialsError, PartialCredentialsError) as error:
-        raise HelperError(
-            f"no access key for the source profile ({error.__class__.__name__}): put yours in ~/.aws/credentials "
-            "under the source profile's name"
-        ) from None
+        raise messages.NO_SOURCE_KEY.error(error=error.__class__.__name__) from None
     except ClientError as error:
         code = error.response["Error"]["Code"]
         if code in _REFUSED_SOURCE_KEY:
-            raise HelperError(
-                f"AWS refused the source profile's access key ({code}): it was rotated, deleted or mistyped; "
-                "ask your admin for the current key"
-            ) from None
-        raise HelperError(f"could not identify the source profile's user ({code})") from None
+            raise messages.SOURCE_KEY_REFUSED.error(code=code) from None
+        raise messages.SOURCE_USER_UNKNOWN.error(code=code) from None
+    except NETWORK_ERRORS:
+        raise  # the caller says what to check, with the region it used
     except BotoCoreError as error:
-        raise HelperError(f"could not reach STS with the source profile ({error.__class__.__name__})") from None
+        raise messages.SOURCE_PROFILE_UNUSABLE.error(error=error.__class__.__name__) from None
     match = _USER_ARN.fullmatch(arn)
     if match is None:
-        raise HelperError(f"the source profile must hold an IAM user's own access key; it acts as {arn}")
+        raise messages.SOURCE_NOT_A_USER.error(arn=arn)
     return match.group(1)
+
+
+def unreachable(error: BotoCoreError, region: str | None) -> HelperError:
+    """A failure to reach AWS as one line saying what to check: the endpoint (or proxy) it tried, without any
+    user name, password or query it may hold; then the endpoint variable if one is set, else the network and the
+    region."""
+    endpoint, proxy = error.kwargs.get("endpoint_url"), error.kwargs.get("proxy_url")
+    if endpoint:
+        where = _without_secrets(endpoint)
+    else:
+        where = f"the proxy {_without_secrets(proxy)}" if proxy else "its endpoint"
+    fields = {"endpoint": where, "error": type(error).__name__}
+    variable = next((name for name in ENDPOINT_URL_VARIABLES if os.environ.get(name)), None)
+    if variable:
+        return messages.UNREACHABLE_WITH_ENDPOINT_URL.error(**fields, variable=variable)
+    return messages.UNREACHABLE.error(**fields, region=region or "not set")
+
+
+def _without_secrets(url: object) -> str:
+    """A URL without the user name, password, query or fragment it may carry (a proxy's may hold a password)."""
+    parts = urlsplit(str(url))
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 def _local_role_refused(error: ClientError, request: ChainRequest) -> HelperError:
     code, message = error.response["Error"]["Code"], error.response["Error"].get("Message", "")
     if "MultiFactorAuthentication" in message:
-        return HelperError(f"the MFA code was refused ({code}): enter the current code of {request.mfa_serial}")
-    mfa_hint = (
-        "the MFA serial and code" if request.mfa_serial else "whether your admin requires MFA (then add --mfa-serial)"
-    )
-    return HelperError(
-        f"your local role {request.local_role_arn} refused you ({code}): check its ARN, {mfa_hint}, "
-        "and that your user is still in the stack's users"
-    )
+        return messages.MFA_CODE_REFUSED.error(code=code, serial=request.mfa_serial)
+    refused = messages.LOCAL_ROLE_REFUSED_WITH_MFA if request.mfa_serial else messages.LOCAL_ROLE_REFUSED_WITHOUT_MFA
+    return refused.error(role=request.local_role_arn, code=code)
 
 
 def _session_role_refused(error: ClientError, request: ChainRequest, os_user: str | None) -> HelperError:
     code = error.response["Error"]["Code"]
-    checks = "the ExternalId file and the role ARN" + (
-        f", and the --os-user-prefix (you asked for OS user {os_user})" if os_user else ""
-    )
-    return HelperError(
-        f"the session role {request.your_role_arn} refused the chain ({code}): check {checks}; if all are right, "
-        "your party's access has expired or been revoked: ask that account's admin"
-    )
+    if os_user:
+        return messages.SESSION_ROLE_REFUSED_AS_OS_USER.error(role=request.your_role_arn, code=code, os_user=os_user)
+    return messages.SESSION_ROLE_REFUSED.error(role=request.your_role_arn, code=code)

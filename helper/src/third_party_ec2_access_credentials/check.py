@@ -14,7 +14,14 @@ from typing import Any, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from third_party_ec2_access_credentials.chain import ClientFactory, first_hop, own_user_name, second_hop
+from third_party_ec2_access_credentials.chain import (
+    NETWORK_ERRORS,
+    ClientFactory,
+    first_hop,
+    own_user_name,
+    second_hop,
+    unreachable,
+)
 from third_party_ec2_access_credentials.model import ChainRequest, HelperError
 
 OTHER_DOCUMENT = "AWS-StartPortForwardingSession"
@@ -36,6 +43,8 @@ class CheckTarget:
     """The instance ids your account's admin granted you (the connect commands name them)."""
     not_granted: Sequence[str]
     """Instance ids that must refuse you, if you know any."""
+    region: str | None = None
+    """The region of the instances, which the check calls AWS in (named when AWS cannot be reached)."""
 
 
 class StepFailedError(Exception):
@@ -53,6 +62,9 @@ def run_check(
             result = action()
         except HelperError as error:
             rows.append(CheckRow(name, False, f"failed: {error}"))
+            raise StepFailedError from None
+        except NETWORK_ERRORS as error:
+            rows.append(CheckRow(name, False, f"failed: {unreachable(error, target.region)}"))
             raise StepFailedError from None
         except (ClientError, BotoCoreError) as error:
             code = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__

@@ -19,8 +19,9 @@ import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from third_party_ec2_access_credentials import __version__
+from third_party_ec2_access_credentials import __version__, messages
 from third_party_ec2_access_credentials.cache import CredentialCache
+from third_party_ec2_access_credentials.messages import MFA_CODE_VARIABLE
 from third_party_ec2_access_credentials.model import ChainRequest, Credentials, HelperError
 
 PROG = "third-party-ec2-access-credentials"
@@ -28,8 +29,6 @@ DEFAULT_CACHE = "~/.aws/third-party-ec2-access/cache"
 EXTERNAL_ID_PATTERN = r"[A-Za-z0-9_+=,.@:/-]{2,1224}"
 """What STS accepts as an ExternalId; a copy of the contract's (components/contract.py), compared by a test."""
 _EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
-MFA_CODE_VARIABLE = "THIRD_PARTY_EC2_ACCESS_MFA_CODE"
-"""An MFA code may come from this environment variable, for scripts; people are asked on their terminal."""
 
 if TYPE_CHECKING:  # a cache hit imports as little as it can
     from collections.abc import Callable, Sequence
@@ -54,7 +53,7 @@ def main(
     args = _parser().parse_args(argv)
     try:
         if os.name == "nt":
-            raise HelperError("Windows is not supported: use WSL (see the helper's README, Windows)")
+            raise messages.WINDOWS.error()
         if args.command == "check":
             _take_chain_options(args)
         request = ChainRequest(
@@ -99,14 +98,15 @@ def _with_aws(
     """What needs the AWS SDK: the role chain into ``cache``, or the check. Every AWS failure becomes one line."""
     import botocore.exceptions as aws_errors
 
-    from third_party_ec2_access_credentials.chain import chain
+    from third_party_ec2_access_credentials.chain import NETWORK_ERRORS, chain, unreachable
     from third_party_ec2_access_credentials.check import CheckTarget, print_table, run_check
 
+    session = None
     try:
         session = _session(session_factory, args.source_profile)
         clients = session_clients(session, region=args.region)
         if cache is None:  # the check, which caches nothing
-            target = CheckTarget(args.document_name, args.instance, args.not_granted or [])
+            target = CheckTarget(args.document_name, args.instance, args.not_granted or [], args.region)
             rows = run_check(clients, request, mfa_code, target)
             print_table(rows, stdout)
             return 0 if all(row.passed for row in rows) else 1
@@ -118,13 +118,13 @@ def _with_aws(
         # The AWS CLI (which sets AWS_DATA_PATH) makes botocore report it at the first call, not before.
         raise _no_such_profile(args.source_profile) from None
     except aws_errors.NoRegionError:
-        raise HelperError("no region: add region to the source profile in ~/.aws/config, or pass --region") from None
-    except aws_errors.EndpointConnectionError as error:
-        raise HelperError(f"cannot reach AWS at {error.kwargs.get('endpoint_url')}: check your network") from None
+        raise messages.NO_REGION.error() from None
+    except NETWORK_ERRORS as error:
+        raise unreachable(error, args.region or getattr(session, "region_name", None)) from None
     except aws_errors.ClientError as error:
-        raise HelperError(f"an AWS call was refused ({error.response['Error']['Code']})") from None
+        raise messages.AWS_CALL_REFUSED.error(code=error.response["Error"]["Code"]) from None
     except aws_errors.BotoCoreError as error:
-        raise HelperError(f"an AWS call failed ({error.__class__.__name__})") from None
+        raise messages.AWS_CALL_FAILED.error(error=error.__class__.__name__) from None
 
 
 def _take_chain_options(args: argparse.Namespace) -> None:
@@ -141,14 +141,14 @@ def _take_chain_options(args: argparse.Namespace) -> None:
             raise _no_such_profile(args.profile) from None
         command = shlex.split(line)
         if command[:2] != [PROG, "credentials"]:
-            raise HelperError(f"profile {args.profile} does not get its credentials from {PROG}")
+            raise messages.NOT_THIS_HELPERS_PROFILE.error(profile=args.profile)
         from_profile = _parser().parse_args(command[1:])
         for option in CHAIN_OPTIONS:
             if getattr(args, option) is None:
                 setattr(args, option, getattr(from_profile, option))
     missing = [f"--{option.replace('_', '-')}" for option in REQUIRED_CHAIN_OPTIONS if getattr(args, option) is None]
     if missing:
-        raise HelperError(f"check needs --profile, or {', '.join(missing)}")
+        raise messages.CHECK_NEEDS_OPTIONS.error(missing=", ".join(missing))
 
 
 def session_clients(session: Any, *, region: str | None) -> Any:
@@ -175,13 +175,11 @@ def read_external_id(path: str) -> str:
         with open(path) as file:
             text = file.read().strip()
     except OSError:
-        raise HelperError(
-            f"no ExternalId file at {path}: save the externalId your admin sent you there, then chmod 600 {path}"
-        ) from None
+        raise messages.NO_EXTERNAL_ID_FILE.error(path=path) from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise HelperError(f"{path} is open to other users: chmod 600 {path}")
+        raise messages.EXTERNAL_ID_FILE_OPEN.error(path=path)
     if not _EXTERNAL_ID.fullmatch(text):
-        raise HelperError(f"{path} does not hold an ExternalId (2-1224 letters, digits and _+=,.@:/-)")
+        raise messages.NOT_AN_EXTERNAL_ID.error(path=path)
     return text
 
 
@@ -189,12 +187,12 @@ def mfa_code_from(option: str | None, stdin: TextIO, prompt: Callable[[str], str
     """The MFA code: from standard input (``--mfa-code -``), the environment, or asked on the terminal."""
     if option is not None:
         if option != "-":
-            raise HelperError("--mfa-code takes - (the code on standard input): a code typed there stays in history")
+            raise messages.MFA_CODE_ON_THE_COMMAND_LINE.error()
         code = stdin.readline().strip()
     else:
         code = os.environ.get(MFA_CODE_VARIABLE, "").strip() or prompt(serial)
     if not code:
-        raise HelperError(f"an MFA code for {serial} is needed: none was entered")
+        raise messages.NO_MFA_CODE_ENTERED.error(serial=serial)
     return code
 
 
@@ -206,10 +204,7 @@ def prompt_on_terminal(serial: str, terminal: str = "/dev/tty") -> str:
     try:
         descriptor = os.open(terminal, os.O_RDWR | os.O_NOCTTY)
     except OSError:
-        raise HelperError(
-            f"an MFA code for {serial} is needed and there is no terminal to ask on: "
-            f"set {MFA_CODE_VARIABLE}, or pass --mfa-code - and the code on standard input"
-        ) from None
+        raise messages.NO_TERMINAL_FOR_MFA.error(serial=serial) from None
     # A terminal cannot seek: unbuffered raw I/O under a text layer, never a random-access buffer.
     with io.TextIOWrapper(io.FileIO(descriptor, "r+"), encoding="utf-8", line_buffering=True) as tty:
         tty.write(f"MFA code for {serial}: ")
@@ -225,13 +220,11 @@ def _session(session_factory: SessionFactory | None, profile: str) -> Any:
     except botocore.exceptions.ProfileNotFound:
         raise  # _with_aws says it, wherever botocore finds it out (at once, or at the first call)
     except botocore.exceptions.BotoCoreError as error:
-        raise HelperError(f"cannot read the AWS configuration ({error.__class__.__name__})") from None
+        raise messages.UNREADABLE_AWS_CONFIGURATION.error(error=error.__class__.__name__) from None
 
 
 def _no_such_profile(profile: str) -> HelperError:
-    return HelperError(
-        f"no profile {profile} in ~/.aws/config: paste the profiles your admin's stack gives (awsCliConfig)"
-    )
+    return messages.NO_PROFILE.error(profile=profile)
 
 
 def _check_access_not_expired(access_expires: str | None, now: datetime) -> None:
@@ -243,11 +236,11 @@ def _check_access_not_expired(access_expires: str | None, now: datetime) -> None
             access_expires.removesuffix("Z") + ("+00:00" if access_expires.endswith("Z") else "")
         )
     except ValueError:
-        raise HelperError(f"--access-expires takes an ISO-8601 UTC time, not {access_expires!r}") from None
+        raise messages.ACCESS_EXPIRES_NOT_A_TIME.error(value=access_expires) from None
     if expires.tzinfo is None:
         expires = expires.replace(tzinfo=timezone.utc)
     if now >= expires:
-        raise HelperError(f"your party's access ended at {expires.isoformat()}: ask the account's admin to extend it")
+        raise messages.ACCESS_ENDED.error(expires=expires.isoformat())
 
 
 REQUIRED_CHAIN_OPTIONS = ("source_profile", "local_role_arn", "your_role_arn", "external_id_file")
