@@ -7,7 +7,8 @@ session where, decided by the IAM engine over the policies the yours program reg
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
 
 from harness.aws_mocks import AwsMocks
@@ -15,6 +16,8 @@ from harness.program_run import PROJECT_DIR
 from harness.stack_file import run_stack_file
 from harness.wire import Secret
 from proof import access_report
+from proof.access_matrix import Cell, ReportError, access_matrix
+from proof.iam_engine import EngineError
 
 THEIR_STACK_FILE = PROJECT_DIR / "Pulumi.their.yaml"
 YOURS_STACK_FILE = PROJECT_DIR / "Pulumi.yours.yaml"
@@ -23,7 +26,7 @@ THEIR_ACCOUNT = "222233334444"
 """The third party's account in the README's examples (the yours sample names 111122223333 as yours)."""
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int:
+def main(stdout: TextIO | None = None) -> int:
     stdout = stdout or sys.stdout
     their = run_stack_file(THEIR_STACK_FILE, mocks=AwsMocks(account_id=THEIR_ACCOUNT))
     if their.error is not None:
@@ -43,9 +46,44 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None) -> int
         ("The same with a second party (examples/two-parties)", TWO_PARTIES_FILE),
     ]:
         stdout.write(f"\n{title}:\n")
-        statuses.append(access_report.main([str(stack_file), *(argv or [])], stdout=stdout))
+        statuses.append(report(stack_file, stdout))
     return max(statuses)
 
 
+def report(stack_file: Path, stdout: TextIO) -> int:
+    """The access report's matrix of one stack file, named by its path in the checkout: 0 when every
+    decision matches the config's grants, 1 when one differs, 2 when the file cannot be decided."""
+    at = datetime.now(UTC).replace(microsecond=0)
+    try:
+        cells = access_matrix(stack_file, at)
+    except (ReportError, EngineError, ValueError, OSError) as error:
+        stdout.write(f"demo: {stack_file.relative_to(PROJECT_DIR)}: {error}\n")
+        return 2
+    table = [access_report.COLUMNS, *access_report.rows(cells)]
+    widths = [max(len(row[column]) for row in table) for column in range(len(table[0]))]
+    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip() for row in table]
+    name = stack_file.relative_to(PROJECT_DIR).as_posix()
+    stdout.write(
+        f"Access matrix of {name} at {at.strftime('%Y-%m-%dT%H:%M:%SZ')}\n\n"
+        + "\n".join(lines)
+        + f"\n\n{summary(cells)}\n"
+    )
+    return 0 if all(cell.as_expected for cell in cells) else 1
+
+
+def summary(cells: list[Cell]) -> str:
+    """One line, in English whatever the count: "All 1 decision matches", "2 of 4 decisions do not"."""
+    unexpected = sum(not cell.as_expected for cell in cells)
+    if not unexpected:
+        verb = "matches" if len(cells) == 1 else "match"
+        return f"All {_count(len(cells), 'decision')} {verb} the grants in the config."
+    verb = "does not match" if unexpected == 1 else "do not match"
+    return f"{unexpected} of {_count(len(cells), 'decision')} {verb} the grants in the config."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

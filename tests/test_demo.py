@@ -3,22 +3,50 @@
 from __future__ import annotations
 
 import subprocess
+from types import SimpleNamespace
 
 from harness.program_run import PROJECT_DIR
+from proof import demo
+
+
+def _tree_is_current() -> bool:
+    check = subprocess.run(["node", "scripts/npm-installed.mjs"], cwd=PROJECT_DIR, check=False)
+    return check.returncode == 0
 
 
 def test_the_demo_runs_both_stacks_and_prints_who_may_open_a_session_where():
-    demo = subprocess.run(
+    if not _tree_is_current():  # a fresh clone: the one install the demo may do, before it is watched
+        subprocess.run([str(PROJECT_DIR / "scripts" / "setup")], check=True, timeout=600)
+    demo_run = subprocess.run(
         [str(PROJECT_DIR / "scripts" / "demo")], capture_output=True, text=True, check=False, timeout=600
     )
-    assert demo.returncode == 0, demo.stderr
-    out = demo.stdout
+    assert demo_run.returncode == 0, demo_run.stderr
+    out = demo_run.stdout
+    # With the engine installed as package-lock.json pins it, the demo installs nothing (npm ci prints
+    # "added 4 packages" on every run it makes).
+    assert "added" not in out + demo_run.stderr
     assert "The their stack (Pulumi.their.yaml" in out
     assert "with an ExternalId kept secret." in out
+    # Each matrix named by its file's path in the checkout.
+    assert "\nAccess matrix of Pulumi.yours.yaml at " in out
+    assert "\nAccess matrix of examples/two-parties/Pulumi.yours.yaml at " in out
     lines = [line.split() for line in out.splitlines()]
     # The committed sample's one grant, then the two-party example's four decisions.
     assert lines.count(["Third_Party_A", "instance-a", "allowed", "third-party-a", "no", "expiry",
                         "third-party-ec2-access-yours-session"]) == 2  # fmt: skip
     assert ["Third_Party_B", "instance-a", "denied", "-", "-", "-"] in lines
     assert ["Third_Party_A", "instance-b", "denied", "-", "-", "-"] in lines
-    assert out.count("decisions match the grants in the config.") == 2
+    assert "\nAll 1 decision matches the grants in the config.\n" in out
+    assert "\nAll 4 decisions match the grants in the config.\n" in out
+
+
+def _cells(*as_expected: bool) -> list:
+    return [SimpleNamespace(as_expected=value) for value in as_expected]
+
+
+def test_the_summary_agrees_in_number():
+    assert demo.summary(_cells(True)) == "All 1 decision matches the grants in the config."
+    assert demo.summary(_cells(True, True)) == "All 2 decisions match the grants in the config."
+    assert demo.summary(_cells(False)) == "1 of 1 decision does not match the grants in the config."
+    assert demo.summary(_cells(True, False)) == "1 of 2 decisions does not match the grants in the config."
+    assert demo.summary(_cells(False, False, True)) == "2 of 3 decisions do not match the grants in the config."
