@@ -28,9 +28,6 @@ STAND_IN_ACCOUNT = "000000000000"
 STAND_IN_PERSON = "person"
 """The one person a stand-in their stack gives, for a party with per-person users: its real people are in
 its their stack, which the report cannot read."""
-DEPLOYED = datetime(1970, 1, 1, tzinfo=UTC)
-"""When the report takes the stack to have been deployed: before any expiry, which a deployment requires
-to be still to come. The decisions are made at the report's own time, against the expiries themselves."""
 
 
 @dataclass(frozen=True)
@@ -59,14 +56,20 @@ class ReportError(Exception):
     """The stack file cannot be reported on; the message says why, in one line."""
 
 
-def access_matrix(stack_file_path: Path, at: datetime) -> list[Cell]:
+def access_matrix(stack_file_path: Path, at: datetime, *, deployed_at: datetime | None = None) -> list[Cell]:
+    """The cells of the stack file, decided at ``at``.
+
+    The program runs as a deployment at ``deployed_at`` (by default now) runs it, so the report refuses what
+    that deployment would refuse (an expiry already past then, for one), with the program's own line.
+    """
+    deployed_at = deployed_at or datetime.now(UTC)
     stack_file = read_stack_file(stack_file_path, encrypted_value=STAND_IN_EXTERNAL_ID)
     prefix = f"{PROJECT}:"
     try:
         config = parse_stack_config(
             {k.removeprefix(prefix): v for k, v in stack_file.config.items() if k.startswith(prefix)},
             {k.removeprefix(prefix) for k in stack_file.secret_keys},
-            now=DEPLOYED,
+            now=deployed_at,
         )
     except ConfigError as error:
         raise ReportError(str(error)) from None
@@ -77,7 +80,7 @@ def access_matrix(stack_file_path: Path, at: datetime) -> list[Cell]:
         stack=stack_file.stack,
         mocks=_stand_ins(config, region=stack_file.config.get("aws:region", "us-east-1")),
         secret_keys=stack_file.secret_keys,
-        now=DEPLOYED,
+        now=deployed_at,
     )
     if run.error is not None:
         raise ReportError(str(run.error))

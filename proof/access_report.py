@@ -5,13 +5,18 @@
 
 Every party against every instance: allowed or not, as which OS user, until when, through which
 document. The IAM engine (@cloud-copilot/iam-simulate, installed by ``npm ci``) decides each cell
-over the policies the program registers. The exit status is 1 when a decision differs from what
-the config grants: a grant that is not allowed, or an access no grant asked for.
+over the policies the program registers. The stack file is read as the Pulumi CLI reads it, and the
+program runs as a deployment now would: what it refuses (an expiry already past, say), the report
+refuses with the program's own line.
+
+Exit status: 0 when every decision matches what the config grants; 1 when one differs (a grant
+that is not allowed, or an access no grant asked for); 2 when the input cannot be reported on.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -32,11 +37,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     )
     parser.add_argument("stack_file", type=Path, help="a yours stack's Pulumi.<stack>.yaml")
     parser.add_argument("--format", choices=["text", "markdown"], default="text")
-    parser.add_argument("--at", help="decide at this UTC time (ISO-8601) instead of now")
+    parser.add_argument("--at", help="decide at this time (ISO-8601, UTC unless it names an offset) instead of now")
     args = parser.parse_args(argv)
+    now = datetime.now(UTC).replace(microsecond=0)
     try:
-        at = _time(args.at) if args.at else datetime.now(UTC).replace(microsecond=0)
-        cells = access_matrix(args.stack_file, at)
+        at = _time(args.at) if args.at is not None else now
+        cells = access_matrix(args.stack_file, at, deployed_at=now)
     except (ReportError, EngineError, ValueError, OSError) as error:
         stderr.write(f"access-report: {error}\n")
         return 2
@@ -79,15 +85,33 @@ def render_markdown(name: str, at: datetime, cells: list[Cell]) -> str:
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "---|" * len(COLUMNS),
-        *("| " + " | ".join(row) + " |" for row in rows(cells)),
+        *("| " + " | ".join(map(markdown_cell, row)) + " |" for row in rows(cells)),
         "",
         summary(cells),
     ]
     return "\n".join(lines) + "\n"
 
 
+MARKDOWN_ACTIVE = frozenset("\\`*_[]<>|~&$")
+"""The characters a table cell of GitHub-flavoured markdown acts on: emphasis, code, links, HTML and entities,
+strikethrough, math, and the pipe that ends the cell. CommonMark lets a backslash escape any ASCII punctuation
+(spec, "Backslash escapes"); GFM reads an escaped pipe inside a table as part of the cell (spec, "Tables")."""
+
+
+def markdown_cell(value: str) -> str:
+    """``value`` as a table cell that renders as ``value``: markdown-active characters escaped, and a line break
+    (which would end the row) shown as a space."""
+    return "".join(f"\\{c}" if c in MARKDOWN_ACTIVE else c for c in " ".join(value.splitlines()))
+
+
 def _time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
+    """The time ``--at`` names (UTC when it names no offset)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"--at: expected an ISO-8601 time such as 2027-07-01T00:00:00Z, got {json.dumps(text)}"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import re
 import subprocess
 import sys
@@ -16,9 +17,11 @@ import yaml
 import components.config
 import components.session_access
 from components.iam_documents import iam_time
+from harness.stack_file import read_stack_file, run_stack_file
 from proof import iam_engine
-from proof.access_report import main
-from tests.conftest import THEIR_STACK_FILE, YOURS_STACK_FILE
+from proof.access_matrix import Cell
+from proof.access_report import MARKDOWN_ACTIVE, main, render_markdown
+from tests.conftest import THEIR_STACK_FILE, YOURS_STACK_FILE, yours_mocks
 
 ACCESS_REPORT = Path(sys.executable).parent / "access-report"
 """The command as a person runs it."""
@@ -68,11 +71,18 @@ def test_markdown_for_a_pull_request_comment():
     assert status == 0
     assert text.startswith("### Access matrix of `Pulumi.yours.yaml` at 2027-01-01T00:00:00Z\n")
     assert "| Party | Instance | Access | As OS user | Until | Document |" in text
-    assert (
-        "| Third_Party_A | instance-a | allowed | third-party-a | no expiry | third-party-ec2-access-yours-session |"
-        in text
-    )
-    assert "| Third_Party_B | instance-a | denied | - | - | - |" in text
+    body = [markdown_row(line) for line in text.splitlines()[4:] if line.startswith("|")]
+    assert {len(row) for row in body} == {6}
+    rows = {(row[0], row[1]): row[2:] for row in body}
+    assert rows[("Third_Party_A", "instance-a")] == [
+        "allowed",
+        "third-party-a",
+        "no expiry",
+        "third-party-ec2-access-yours-session",
+    ]
+    assert rows[("Third_Party_B", "instance-a")] == ["denied", "-", "-", "-"]
+    # A per-person party's users reach the reader whole, not cut at a "<" read as HTML.
+    assert rows[("Third_Party_B", "instance-b")][1] == "tpb-<IAM user name>"
 
 
 def test_after_a_partys_expiry_its_access_is_denied_as_expected(tmp_path):
@@ -169,6 +179,8 @@ BAD_STACK_FILES = {
     "a bare scalar": (b"just some words\n", "is not a stack file: expected a mapping with a config key, got a bare"),
     "config as a list": (b"config: [1, 2]\n", "config must map keys to values, got a list"),
     "not UTF-8": (b"config:\n  x: \xff\xfe\n", "is not text"),
+    "a binary value": (b"config:\n  p:x: !!binary aGVsbG8=\n", ": p:x: expected text, a number, true or false"),
+    "a value that is not a number": (b"config:\n  p:x: [.nan]\n", ": p:x: expected text, a number, true or false"),
 }
 
 
@@ -222,12 +234,12 @@ def test_a_report_leaves_no_event_loop_open_behind_it(monkeypatch):
 
 def test_at_judges_an_expiry_already_past_at_that_time(tmp_path):
     parties = yaml.safe_load(YOURS_STACK_FILE.read_text())["config"]["third-party-ec2-access:thirdParties"]
-    parties[0]["expires"] = "2026-01-31T00:00:00Z"
+    parties[0]["expires"] = "2036-01-31T00:00:00Z"
     path = variant(tmp_path, thirdParties=parties)
-    status, before, stderr = report(path, "--at", "2026-01-30T00:00:00Z")
+    status, before, stderr = report(path, "--at", "2036-01-30T00:00:00Z")
     assert (status, stderr) == (0, "")
-    assert table(before)[("Third_Party_A", "instance-a")][:3] == ["allowed", "third-party-a", "2026-01-31T00:00:00Z"]
-    status, after, stderr = report(path, "--at", "2026-02-01T00:00:00Z")
+    assert table(before)[("Third_Party_A", "instance-a")][:3] == ["allowed", "third-party-a", "2036-01-31T00:00:00Z"]
+    status, after, stderr = report(path, "--at", "2036-02-01T00:00:00Z")
     assert (status, stderr) == (0, "")
     assert table(after)[("Third_Party_A", "instance-a")][0] == "denied"
 
@@ -262,3 +274,126 @@ def test_the_report_judges_at_the_time_it_is_given_and_reads_no_clock_for_it(tmp
         assert (status, stderr) == (0, "")
         assert text.startswith(f"Access matrix of Pulumi.yours.yaml at {at}\n")
         assert table(text)[("Third_Party_A", "instance-a")][0] == access
+
+
+# -- stack files read as the Pulumi CLI reads them; refused as the program refuses them -------------------
+
+
+def run_command(*args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([ACCESS_REPORT, *map(str, args)], capture_output=True, text=True, check=False)
+
+
+def with_expiry(tmp_path: Path, expires_line: str) -> Path:
+    """The reference yours stack file as text, with party A's expiry line written as given."""
+    text = YOURS_STACK_FILE.read_text()
+    commented = '      # expires: "2027-06-30T00:00:00Z"   # access ends then; set one for real engagements\n'
+    assert commented in text
+    path = tmp_path / "Pulumi.yours.yaml"
+    path.write_text(text.replace(commented, f"      expires: {expires_line}\n"))
+    return path
+
+
+def test_an_unquoted_timestamp_is_read_as_pulumi_reads_it_and_refused_as_the_program_refuses_it(tmp_path):
+    # The CLI hands the program Go's rendering of the time YAML parsed (harness/stack_file.py cites the code),
+    # which the program refuses: the report says so in the program's line, exit 2, not a traceback.
+    path = with_expiry(tmp_path, "2037-06-30T00:00:00Z")
+    result = run_command(path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "access-report: third-party-ec2-access:thirdParties[0].expires: expected an ISO-8601 UTC time such as "
+        '2027-06-30T00:00:00Z, got "2037-06-30 00:00:00 +0000 UTC"\n'
+    )
+    assert result.stderr == f"access-report: {run_stack_file(path, mocks=yours_mocks()).error}\n"
+
+
+def test_a_quoted_timestamp_is_text_and_grants_until_then(tmp_path):
+    result = run_command(with_expiry(tmp_path, '"2037-06-30T00:00:00Z"'), "--at", "2037-06-29T00:00:00Z")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert table(result.stdout)[("Third_Party_A", "instance-a")][:3] == [
+        "allowed",
+        "third-party-a",
+        "2037-06-30T00:00:00Z",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "passed"),
+    [
+        ("2037-06-30T00:00:00Z", "2037-06-30 00:00:00 +0000 UTC"),
+        ("2037-06-30", "2037-06-30 00:00:00 +0000 UTC"),
+        ("2037-6-3 4:05:06.500", "2037-06-03 04:05:06.5 +0000 UTC"),
+        ("2037-06-30t00:00:00.1234567891+02:00", "2037-06-30 00:00:00.123456789 +0200 +0200"),
+        # A YAML 1.1 timestamp yaml.v3 parses no time from, and one to neither: text, as written.
+        ("2037-06-30 00:00:00 -5", "2037-06-30 00:00:00 -5"),
+        ("2037-06-30T00:00:00+0200", "2037-06-30T00:00:00+0200"),
+    ],
+)
+def test_timestamps_become_what_the_cli_passes(tmp_path, written, passed):
+    path = tmp_path / "Pulumi.test.yaml"
+    path.write_text(f"config:\n  p:when: {written}\n  p:nested:\n    - when: {written}\n")
+    config = read_stack_file(path).config
+    assert config["p:when"] == passed
+    assert json.loads(config["p:nested"]) == [{"when": passed}]
+
+
+def test_an_expiry_already_past_is_refused_with_the_programs_line(tmp_path):
+    path = with_expiry(tmp_path, '"2026-01-31T00:00:00Z"')
+    result = run_command(path, "--at", "2026-01-30T00:00:00Z")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"access-report: {run_stack_file(path, mocks=yours_mocks()).error}\n"
+    assert "expires: expected a time still to come" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("value", ["garbage", "", "2027-13-01T00:00:00Z"])
+def test_a_bad_at_is_one_line_naming_it_and_exit_2(value):
+    result = run_command(YOURS_STACK_FILE, "--at", value)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"access-report: --at: expected an ISO-8601 time such as 2027-07-01T00:00:00Z, got {json.dumps(value)}\n"
+    )
+
+
+# -- markdown cells render as their values -----------------------------------------------------------------
+
+ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def markdown_row(line: str) -> list[str]:
+    """A GFM table row's cells as a reader sees them. An unescaped "|" ends a cell (GFM, "Tables"); a backslash
+    before ASCII punctuation makes it literal (CommonMark, "Backslash escapes"). Fails on a character left
+    unescaped that markdown would act on."""
+    assert line.startswith("| "), line
+    assert line.endswith(" |"), line
+    cells, cell, escaped = [], "", False
+    for char in line[1:-1]:
+        if escaped:
+            assert char in ASCII_PUNCTUATION, f"a backslash before {char!r} stays in the text: {line}"
+            cell, escaped = cell + char, False
+        elif char == "\\":
+            escaped = True
+        elif char == "|":
+            cells, cell = [*cells, cell.strip()], ""
+        else:
+            assert char not in MARKDOWN_ACTIVE, f"an unescaped {char!r} in {line}"
+            cell += char
+    assert not escaped
+    return [*cells, cell.strip()]
+
+
+def test_markdown_cells_hold_any_value_whole():
+    hostile = "a|b <b>x</b> *em* _u_ `c` [l](u) ~~s~~ &lt; $m$ back\\slash"
+    cell = Cell(
+        party="P|arty",
+        instance=hostile,
+        granted=True,
+        allowed=True,
+        os_user="tpb-<IAM user name>",
+        until=None,
+        document="doc\nsecond line",
+    )
+    text = render_markdown("Pulumi.x.yaml", datetime(2027, 1, 1, tzinfo=UTC), [cell])
+    lines = text.splitlines()
+    header, row = markdown_row(lines[2]), markdown_row(lines[4])
+    assert len(row) == len(header) == 6
+    assert row == ["P|arty", hostile, "allowed", "tpb-<IAM user name>", "no expiry", "doc second line"]
