@@ -149,7 +149,8 @@ class AwsMocks(pulumi.runtime.Mocks):
 
     def _instance_profile(self, args: dict[str, Any]) -> dict[str, Any]:
         name = args["name"]
-        (instance,) = [i for i in self.existing_instances.values() if i.instance_profile == name]
+        # Instances may share a profile (one role for a fleet): any of them gives its role.
+        instance = next(i for i in self.existing_instances.values() if i.instance_profile == name)
         return {
             "id": name,
             "name": name,

@@ -1,4 +1,4 @@
-"""Shared runs of the program under mocks, and the committed stack files they start from."""
+"""Shared runs of the program under mocks, and the stack files they start from (tests/fixtures/, examples/)."""
 
 from __future__ import annotations
 
@@ -16,11 +16,18 @@ from harness.aws_mocks import AwsMocks, StackReferenceOutputs
 from harness.program_run import PROJECT_DIR, ProgramRun, stack_reference_outputs
 from harness.stack_file import run_stack_file
 
-THEIR_STACK_FILE = PROJECT_DIR / "Pulumi.their.yaml"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+THEIR_STACK_FILE = FIXTURES / "Pulumi.their.yaml"
+"""The tests' their configuration: the their sample as first committed (alice alone). The committed
+Pulumi.their.yaml is the adopter's to edit, so no test that counts or names what it holds reads it."""
 YOURS_STACK_FILE = PROJECT_DIR / "examples" / "two-parties" / "Pulumi.yours.yaml"
 """The reference yours configuration of the tests: two parties, so every test sees one party beside another."""
-COMMITTED_YOURS_STACK_FILE = PROJECT_DIR / "Pulumi.yours.yaml"
-"""The sample that deploys as committed: the reference's party A alone."""
+ONE_PARTY_STACK_FILE = FIXTURES / "Pulumi.yours.yaml"
+"""The yours sample as first committed: the reference's party A alone, one new instance."""
+SAMPLE_THEIR_STACK_FILE = PROJECT_DIR / "Pulumi.their.yaml"
+SAMPLE_YOURS_STACK_FILE = PROJECT_DIR / "Pulumi.yours.yaml"
+"""The committed samples, the adopter's to edit: tests/test_samples.py holds on them only what holds for
+any valid config."""
 
 YOUR_ACCOUNT = "111122223333"
 """The account the committed stack files name as yours (the mocks' default account)."""
@@ -40,7 +47,7 @@ PARTY_B = {"name": "Third_Party_B", "stack": THEIR_STACKS["Third_Party_B"][0], "
 
 
 def run_their(mocks: AwsMocks | None = None, *, expect_error: bool = False, **overrides: Any) -> ProgramRun:
-    """The their program from the committed stack file, with some project keys overridden."""
+    """The their program from the tests' their stack file, with some project keys overridden."""
     return _checked(run_stack_file(THEIR_STACK_FILE, mocks=mocks, **overrides), expect_error)
 
 
@@ -87,7 +94,7 @@ def _checked(run: ProgramRun, expect_error: bool) -> ProgramRun:
 
 @pytest.fixture(scope="session")
 def their_run() -> ProgramRun:
-    """The their program, run once from the committed Pulumi.their.yaml."""
+    """The their program, run once from the tests' their stack file (tests/fixtures/Pulumi.their.yaml)."""
     return run_their()
 
 

@@ -1,4 +1,4 @@
-"""The access-report command, on the committed stack file and on variants of it."""
+"""The access-report command, on the two-party example (examples/two-parties) and on variants of it."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def table(text: str) -> dict[tuple[str, str], list[str]]:
 
 
 def variant(tmp_path: Path, **changes) -> Path:
-    """The committed yours stack file with some project keys replaced."""
+    """The two-party example with some project keys replaced."""
     document = yaml.safe_load(YOURS_STACK_FILE.read_text())
     document["config"].update({f"third-party-ec2-access:{k}": v for k, v in changes.items()})
     path = tmp_path / "Pulumi.yours.yaml"
@@ -49,7 +49,7 @@ def variant(tmp_path: Path, **changes) -> Path:
     return path
 
 
-def test_the_committed_stack_file_grants_each_party_its_own_instance():
+def test_the_two_party_example_grants_each_party_its_own_instance():
     status, text, stderr = report(YOURS_STACK_FILE)
     assert (status, stderr) == (0, "")
     rows = table(text)

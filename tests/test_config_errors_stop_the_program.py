@@ -1,6 +1,6 @@
 """A bad config value stops the whole program with one line, before any resource or invoke.
 
-Each case runs __main__.py with the committed stack file and one bad value.
+Each case runs __main__.py with the tests' stack file (tests/fixtures/, examples/) and one bad value.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ CUSTOMERS = [
 STACK = "organization/third-party-ec2-access/their"
 ROLE = "aws:iam/role:Role"
 ONE_CUSTOMER = ("partyName", "yourAccountId")
-"""The committed their stack's single-customer keys, taken out when customers replaces them."""
+"""The tests' their stack file's single-customer keys, taken out when customers replaces them."""
 
 
 @pytest.fixture(scope="module")

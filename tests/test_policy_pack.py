@@ -1,6 +1,7 @@
 """The CrossGuard policy pack, run over what both stacks register under mocks, without the Pulumi CLI.
 
-Each policy passes the committed stacks; then, for each policy, a copy with exactly its rule broken
+Each policy passes the tests' reference stacks (tests/fixtures/, examples/; tests/test_samples.py runs the
+pack on the committed samples); then, for each policy, a copy with exactly its rule broken
 draws exactly its violation, and no other policy's.
 """
 
@@ -83,7 +84,7 @@ def stacks(their_run, yours_run) -> Resources:
     return policy_resources(their_run, their_with_mfa, yours_run)
 
 
-def test_the_committed_stacks_meet_every_policy(stacks):
+def test_the_reference_stacks_meet_every_policy(stacks):
     assert violations(stacks) == []
 
 

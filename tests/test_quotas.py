@@ -1,6 +1,7 @@
 """AWS's quotas, as part of the proof: every document and name the programs register fits AWS's documented
-limits, on the committed configs and at the sizes the product claims (a their stack with 200 users, a
-yours stack with 50 parties and 500 instances)."""
+limits, on the tests' configs (tests/fixtures/, examples/; tests/test_samples.py checks the committed
+samples) and at the sizes the product claims (a their stack with 200 users, a yours stack with 50 parties
+and 500 instances)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ LONGEST_PEOPLE = [f"person{n:03}".ljust(30, "x") for n in range(200)]
 """200 people of the longest names a person may have: 30 characters, with a prefix of 2 in a Linux user of 32."""
 
 
-def test_the_committed_stacks_fit(their_run, yours_run):
+def test_the_reference_stacks_fit(their_run, yours_run):
     assert quota_violations(their_run) == []
     assert quota_violations(yours_run) == []
 

@@ -30,7 +30,8 @@ SECRET = "aws:secretsmanager/secret:Secret"
 SECRET_VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
 RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword"
 
-# What the committed file's account ids and names must give (from the seed, not from the code).
+# What the account ids and names of the tests' their stack file (tests/fixtures/Pulumi.their.yaml) must give
+# (from the seed, not from the code).
 YOUR_ROLE_ARN = "arn:aws:iam::111122223333:role/SSMStartSession_IAM_Role_ThirdPartyA"
 
 
@@ -52,7 +53,7 @@ def external_id(run: ProgramRun) -> str:
     return run.one(RANDOM_PASSWORD).outputs["result"]
 
 
-def test_committed_stack_file_registers_exactly_the_identity(their_run):
+def test_the_fixture_stack_file_registers_exactly_the_identity(their_run):
     inventory = Counter(r.type for r in their_run.resources)
     assert inventory == {
         "third-party-ec2-access:remote_access:RemoteAccessIdentity": 1,

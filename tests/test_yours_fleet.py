@@ -107,6 +107,20 @@ def test_existing_instances_are_only_tagged(with_existing_instance):
     }
 
 
+def test_existing_instances_may_share_an_instance_profile():
+    # Two instances of one fleet with one profile (and so one role), each granted in place: both are tagged.
+    other = "i-0123456789abcdef1"
+    shared = ExistingInstance("legacy-app", role_name="LegacyAppRole")
+    run = run_yours(
+        yours_mocks(existing_instances={EXISTING: shared, other: shared}),
+        instances=[{"id": EXISTING, "grantedTo": "Third_Party_A"}, {"id": other, "grantedTo": "Third_Party_B"}],
+    )
+    assert sorted((t.inputs["resourceId"], t.inputs["value"]) for t in run.of_type(TAG)) == [
+        (EXISTING, "Third_Party_A"),
+        (other, "Third_Party_B"),
+    ]
+
+
 def fleet_role_policy(run: ProgramRun) -> list[dict]:
     fleet = run.one("third-party-ec2-access:fleet:InstanceFleet")
     (policy,) = [r for r in run.children_of(fleet) if r.type == ROLE_POLICY]
