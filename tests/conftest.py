@@ -125,3 +125,18 @@ def moto_endpoint():
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))  # noqa: S310
     yield endpoint
     server.stop()
+
+
+def agent_buckets_of_the_guide(region: str, *, macos: bool = False) -> list[str]:
+    """The Linux buckets of the Systems Manager User Guide's "SSM Agent communications with AWS managed S3
+    buckets" (aws-windows-downloads-<region> is for Windows nodes), and its macOS one when a Mac is granted."""
+    buckets = [
+        f"aws-ssm-{region}",
+        f"amazon-ssm-{region}",
+        f"amazon-ssm-packages-{region}",
+        f"{region}-birdwatcher-prod",
+        f"aws-ssm-distributor-file-{region}",
+        f"aws-ssm-document-attachments-{region}",
+        f"patch-baseline-snapshot-{region}",
+    ]
+    return buckets + ([f"aws-patchmanager-macos-{region}"] if macos else [])

@@ -10,7 +10,7 @@ import pytest
 from components.run_as_user.converge_script import run_as_user_script
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun
-from tests.conftest import PARTY_B, THEIR_STACKS, run_yours, yours_mocks
+from tests.conftest import PARTY_B, THEIR_STACKS, agent_buckets_of_the_guide, run_yours, yours_mocks
 
 INSTANCE = "aws:ec2/instance:Instance"
 ASSOCIATION = "aws:ssm/association:Association"
@@ -238,16 +238,7 @@ def test_the_instance_role_reads_exactly_this_regions_ssm_agent_buckets(partitio
     # "SSM Agent communications with AWS managed S3 buckets"): the Linux buckets of that page, this region's only.
     run = run_yours(yours_mocks(partition=partition, region=region))
     assert agent_bucket_reads(run) == sorted(
-        f"arn:{partition}:s3:::{bucket}/*"
-        for bucket in [
-            f"aws-ssm-{region}",
-            f"amazon-ssm-{region}",
-            f"amazon-ssm-packages-{region}",
-            f"{region}-birdwatcher-prod",
-            f"aws-ssm-distributor-file-{region}",
-            f"aws-ssm-document-attachments-{region}",
-            f"patch-baseline-snapshot-{region}",
-        ]
+        f"arn:{partition}:s3:::{bucket}/*" for bucket in agent_buckets_of_the_guide(region)
     )
     # The S3 gateway lets the same buckets through (one list feeds both), beside Amazon Linux's repositories.
     (s3,) = [e for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs["vpcEndpointType"] == "Gateway"]

@@ -13,7 +13,7 @@ from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource
 from proof.cases import instance_and_network
 from proof.cases.world import YOURS, Names, World, endpoint_policy_support
-from tests.conftest import run_yours, yours_mocks
+from tests.conftest import agent_buckets_of_the_guide, run_yours, yours_mocks
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -170,21 +170,6 @@ def test_endpoints_whose_requests_name_own_resources_reach_only_this_accounts(ru
         "ec2messages": None,
         "logs": None,
     }
-
-
-def agent_buckets_of_the_guide(region: str, *, macos: bool = False) -> list[str]:
-    """The Linux buckets of the Systems Manager User Guide's "SSM Agent communications with AWS managed S3
-    buckets" (aws-windows-downloads-<region> is for Windows nodes), and its macOS one when a Mac is granted."""
-    buckets = [
-        f"aws-ssm-{region}",
-        f"amazon-ssm-{region}",
-        f"amazon-ssm-packages-{region}",
-        f"{region}-birdwatcher-prod",
-        f"aws-ssm-distributor-file-{region}",
-        f"aws-ssm-document-attachments-{region}",
-        f"patch-baseline-snapshot-{region}",
-    ]
-    return buckets + ([f"aws-patchmanager-macos-{region}"] if macos else [])
 
 
 def gateway_reads(run: ProgramRun) -> list[str]:
