@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pulumi
@@ -12,6 +13,7 @@ import pulumi_aws as aws
 from components.arns import AwsAccount
 from components.contract import CHAINED_SESSION_SECONDS, PROJECT, RUN_AS_TAG
 from components.encrypted_log_group import EncryptedLogGroup, EncryptedLogGroupArgs
+from components.port_forwarding_document import port_forwarding_document_content
 from components.run_as_user.converge_script import PartyOsUsers
 from components.session_access_document import session_document_content
 from components.session_access_policies import (
@@ -37,6 +39,15 @@ class SessionParty:
     """Secret; the party's local role must pass it."""
     expires: datetime | None
     """When its access ends, if ever."""
+
+
+@dataclass(frozen=True)
+class PortForwarding:
+    """A party's port forwarding: its own Port document, admitting its ports only."""
+
+    document_name: str
+    ports: Sequence[int]
+    """The ports on its instances it may forward to, each to the instance itself."""
 
 
 @dataclass(frozen=True)
@@ -71,15 +82,19 @@ class ThirdPartySessionAccessArgs:
     """CloudWatch Logs' principal in this region (it encrypts the log group)."""
     adopt_key_id: str | None = None
     """The session key a destroyed stack kept, to adopt with its log group."""
+    port_forwarding: Mapping[str, PortForwarding] = field(default_factory=dict)
+    """Party -> its port forwarding, for the parties that list ports; the others get none."""
 
 
 class ThirdPartySessionAccess(pulumi.ComponentResource):
-    """Per party a session role (trust, ABAC permissions, Run As tag); the stack's Session document;
-    the session log group and its KMS key, both kept when the stack is destroyed; and the rights the
-    instances need to serve encrypted, logged sessions."""
+    """Per party a session role (trust, ABAC permissions, Run As tag); the stack's Session document, and for
+    each party that lists ports its own port-forwarding document; the session log group and its KMS key, both
+    kept when the stack is destroyed; and the rights the instances need to serve encrypted, logged sessions."""
 
     session_roles: dict[str, aws.iam.Role]
     document: aws.ssm.Document
+    port_documents: dict[str, aws.ssm.Document]
+    """Party -> its port-forwarding document."""
     log_group: aws.cloudwatch.LogGroup
     key: aws.kms.Key
 
@@ -145,7 +160,28 @@ class ThirdPartySessionAccess(pulumi.ComponentResource):
             opts=child,
         )
 
+        self.port_documents = {
+            party.name: aws.ssm.Document(
+                f"{name}-{party.role_name}-port-forwarding",
+                name=args.port_forwarding[party.name].document_name,
+                document_type="Session",
+                document_format="JSON",
+                content=json.dumps(
+                    port_forwarding_document_content(
+                        party_name=party.name,
+                        ports=args.port_forwarding[party.name].ports,
+                        idle_timeout_minutes=args.idle_timeout_minutes,
+                        max_duration_minutes=args.max_duration_minutes,
+                    )
+                ),
+                opts=child,
+            )
+            for party in args.parties
+            if party.name in args.port_forwarding
+        }
+
         for party in args.parties:
+            forwarding = args.port_forwarding.get(party.name)
             aws.iam.RolePolicy(
                 f"{name}-{party.role_name}-permissions",
                 role=self.session_roles[party.name].id,
@@ -159,6 +195,7 @@ class ThirdPartySessionAccess(pulumi.ComponentResource):
                         expires=party.expires,
                         # With one OS user per person, the role serves the party's listed people only.
                         people=party.os_users.people if party.os_users.prefix else None,
+                        port_document_name=forwarding.document_name if forwarding else None,
                     )
                 ),
                 opts=child,
@@ -179,6 +216,7 @@ class ThirdPartySessionAccess(pulumi.ComponentResource):
             {
                 "sessionRoles": {party: role.arn for party, role in self.session_roles.items()},
                 "sessionDocument": self.document.name,
+                "portForwardingDocuments": {party: document.name for party, document in self.port_documents.items()},
                 "sessionLogGroup": self.log_group.name,
                 "kmsKeyArn": self.key.arn,
             }

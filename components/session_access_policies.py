@@ -25,6 +25,9 @@ from components.contract import RUN_AS_TAG, person_os_user
 from components.iam_documents import Statement, iam_time, policy_document, statement
 from components.log_group_policies import log_group_writer_statements
 
+PORT_DOCUMENT_SID = "StartPortForwardingThroughThePartysOwnDocument"
+"""The statement granting a party that lists ports its own port-forwarding document."""
+
 
 def _before(expires: datetime | None) -> dict[str, dict[str, Any]]:
     """The condition that ends access at ``expires`` (none when access does not expire)."""
@@ -131,14 +134,20 @@ def session_role_permissions_policy(
     session_key_arn: pulumi.Input[str],
     expires: datetime | None,
     people: pulumi.Input[Sequence[str]] | None = None,
+    port_document_name: str | None = None,
 ) -> dict[str, Any]:
     """Sessions on the party's tagged instances through the managed document, and nothing else; with
-    ``people`` (each person an OS user of their own), for those people only.
+    ``people`` (each person an OS user of their own), for those people only; with ``port_document_name`` (the
+    party lists ``ports``), port forwarding through its own port-forwarding document too, granted as the shell
+    document is: Session Manager authorizes the document as a resource of its own when the instance statement's
+    ``ssm:SessionDocumentAccessCheck`` is on, and the instance statement stays the one that names the party's
+    tagged instances. Which ports it forwards is the document's to decide (IAM cannot see parameters).
 
     Every grant a session needs carries the expiry: credentials obtained before it neither start, nor
     resume, nor open the data channel of a session after it.
     """
     document = ssm_document_arn(account, document_name)
+    documents = [document]
     instances = instance_arn(account)
     statements = [
         statement(
@@ -160,6 +169,19 @@ def session_role_permissions_policy(
             resources=document,
             condition=_before(expires),
         ),
+    ]
+    if port_document_name is not None:
+        documents.append(ssm_document_arn(account, port_document_name))
+        statements.append(
+            statement(
+                PORT_DOCUMENT_SID,
+                "Allow",
+                "ssm:StartSession",
+                resources=documents[-1],
+                condition=_before(expires),
+            )
+        )
+    statements += [
         statement(
             "EndOrResumeOnlyOwnSessions",
             "Allow",
@@ -193,7 +215,7 @@ def session_role_permissions_policy(
             "DenySessionsThroughAnyOtherDocument",
             "Deny",
             "ssm:StartSession",
-            not_resources=[document, instances],
+            not_resources=[*documents, instances],
         ),
     ]
     if people is not None:

@@ -119,8 +119,9 @@ def expiry_schedule_time(expires: datetime, now: datetime) -> datetime | None:
 class SessionSweeperArgs:
     log_group_name: str
     """The log group of what it ended (a name of this stack's own; the function is named by Pulumi)."""
-    document_name: str
-    """This stack's Session document: only sessions through it are swept."""
+    document_names: Sequence[str]
+    """This stack's Session documents (the shell's, and each party's port-forwarding one): only sessions
+    through them are swept."""
     parties: Sequence[PartySessions]
     previous_roles: pulumi.Input[Any]
     """The previous update's ``SWEPT_ROLES_OUTPUT`` (None on the first): the removed roles to keep sweeping."""
@@ -146,6 +147,8 @@ class SessionSweeper(pulumi.ComponentResource):
     longest session it could have started is over."""
 
     function: aws.lambda_.Function
+    role: aws.iam.Role
+    """The function's role: its TerminateSession calls are made with this role's credentials."""
     swept_roles: pulumi.Output[list[dict[str, Any]]]
     """Every role it ends sessions of, as ``SWEPT_ROLES_OUTPUT`` holds them."""
 
@@ -167,7 +170,7 @@ class SessionSweeper(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        role = aws.iam.Role(
+        self.role = role = aws.iam.Role(
             f"{name}-role",
             description="Ends the sessions of the session roles whose access has ended",
             assume_role_policy=pulumi.Output.json_dumps(service_trust_policy(args.lambda_service_principal)),
@@ -194,7 +197,7 @@ class SessionSweeper(pulumi.ComponentResource):
         )
         grants = pulumi.Output.json_dumps(
             {
-                "document": args.document_name,
+                "documents": list(args.document_names),
                 "roles": {
                     p.role_name: {
                         "party": p.party,

@@ -2,9 +2,10 @@
 
 AWS Lambda runs ``handler`` at each party's expiry (an EventBridge Scheduler one-time schedule) and every
 few minutes (a sweep), so access that ends by expiry, by removal from config, or when an instance loses its
-grant, also ends the sessions already open. Only sessions through this stack's Session document are
-considered: every other session belongs to someone else. Plain Python on the Lambda runtime's boto3;
-``grants.json`` beside this file is the stack's grants, written when the stack is deployed.
+grant, also ends the sessions already open. Every session of this stack's session roles is judged, whatever
+document it names; anyone else's session is left alone, and logged as such when it goes through this stack's
+Session documents (the shell's, and each party's port-forwarding one). Plain Python on the Lambda runtime's
+boto3; ``grants.json`` beside this file is the stack's grants, written when the stack is deployed.
 
 Every session the sweep acts on gets one JSON line in the function's log (``outcome``: ``ended``,
 ``failed`` with the ``error`` AWS gave, or ``left alone``, with ``session``, ``owner``, ``target`` and
@@ -46,8 +47,8 @@ class PartyGrant:
 class Grants:
     """What the stack grants: which session role may hold sessions on which instances, until when."""
 
-    document: str
-    """This stack's Session document: the only sessions the sweeper looks at."""
+    documents: frozenset[str]
+    """This stack's Session documents: the only sessions the sweeper looks at."""
     roles: dict[str, PartyGrant]
     """Session role name -> its party's grant."""
     removed: dict[str, str]
@@ -58,7 +59,7 @@ class Grants:
     def from_json(cls, text: str) -> Grants:
         data = json.loads(text)
         return cls(
-            document=data["document"],
+            documents=frozenset(data["documents"]),
             roles={
                 role: PartyGrant(
                     party=grant["party"],
@@ -72,16 +73,22 @@ class Grants:
         )
 
     def verdict(self, session: dict[str, Any], now: datetime) -> tuple[str, str] | None:
-        """None when ``session`` may go on (still granted, or not through this stack's document); else
-        ``(ENDED, why it must end)``, or ``(LEFT_ALONE, why)`` for a session the sweeper's policy may not end."""
-        if session.get("DocumentName") != self.document:
-            return None
+        """None when ``session`` may go on (still granted, or someone else's); else ``(ENDED, why it must
+        end)``, or ``(LEFT_ALONE, why)`` for a session through this stack's documents that the sweeper's policy
+        may not end (an administrator's).
+
+        A session of this stack's session roles is judged whatever document it names: StartSession takes a
+        document's name or its ARN (Systems Manager API Reference, StartSession: DocumentName, type
+        DocumentARN), so the document alone does not tell a party's session from someone else's, while its
+        owner does."""
         owner = session.get("Owner", "")
         role = _role_of(owner)
         grant = self.roles.get(role)  # before the removed ones: a party removed and added again is granted
         if grant is None:
             if role in self.removed:
                 return ENDED, f"{self.removed[role]} was removed from this stack: its party's access was revoked"
+            if _document_name(session.get("DocumentName", "")) not in self.documents:
+                return None
             return LEFT_ALONE, f"{owner or 'its owner'} is not a session role of this stack: not the sweeper's to end"
         if grant.expires is not None and now >= grant.expires:
             return ENDED, f"{grant.party}'s access expired at {grant.expires.isoformat()}"
@@ -167,6 +174,11 @@ def _session_name_of(owner: str) -> str:
     """``arn:aws:sts::111122223333:assumed-role/Role/alice`` -> ``alice``: the session role's trust names the
     session after the person's source identity."""
     return owner.rsplit("/", 1)[-1]
+
+
+def _document_name(document: str) -> str:
+    """A document's name, given its name or its ARN (``arn:<partition>:ssm:<region>:<account>:document/<name>``)."""
+    return document.rsplit("document/", 1)[-1] if document.startswith("arn:") else document
 
 
 def _role_of(owner: str) -> str:

@@ -198,6 +198,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             "aws:scheduler/schedule:Schedule": lambda p: p.named_arn(
                 "scheduler", "schedule/default/{name}", regional=True
             ),
+            "aws:cloudwatch/eventRule:EventRule": lambda p: p.named_arn("events", "rule/{name}", regional=True),
+            "aws:sns/topic:Topic": lambda p: p.named_arn("sns", "{name}", regional=True, id_is_arn=True),
+            "aws:cloudtrail/trail:Trail": lambda p: p.named_arn("cloudtrail", "trail/{name}", regional=True),
+            "aws:s3/bucket:Bucket": _s3_bucket,
             "aws:ec2/vpc:Vpc": lambda p: p.ec2_resource("vpc"),
             "aws:ec2/subnet:Subnet": lambda p: p.ec2_resource("subnet"),
             "aws:ec2/routeTable:RouteTable": lambda p: p.ec2_resource("route-table", "rtb"),
@@ -280,6 +284,12 @@ def _kms_key(physical: _Physical) -> tuple[str, dict[str, Any]]:
         "keyId": key_id,
         "arn": arn(mocks.partition, "kms", mocks.region, mocks.account_id, f"key/{key_id}"),
     }
+
+
+def _s3_bucket(physical: _Physical) -> tuple[str, dict[str, Any]]:
+    """A bucket named by Pulumi unless given a name; its ARN has neither region nor account."""
+    name = physical.inputs.get("bucket") or f"{physical.args.name}-{physical.token(7)}"
+    return name, {"bucket": name, "arn": arn(physical.mocks.partition, "s3", "", "", name)}
 
 
 def _vpc_endpoint(physical: _Physical) -> tuple[str, dict[str, Any]]:

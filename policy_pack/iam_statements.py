@@ -38,15 +38,21 @@ def covers(actions: Any, action: str) -> bool:
     )
 
 
+IDENTITY_CENTER_ROLES = ":role/aws-reserved/sso.amazonaws.com/"
+"""Where IAM Identity Center's roles are (IAM Identity Center User Guide, "Referencing permission sets in
+resource policies"): only people signed in to that account's Identity Center hold their sessions."""
+
+
 def principal_arns_of_users_only(condition: Mapping[str, Any]) -> set[str]:
-    """The accounts a condition on ``aws:PrincipalArn`` narrows to IAM users of theirs (the their stack trusts
-    its users by path, through its own account as principal); empty when it narrows to anything else."""
+    """The accounts a condition on ``aws:PrincipalArn`` narrows to IAM users of theirs, or to their Identity
+    Center sessions (the their stack trusts its people so, through its own account as principal); empty when it
+    narrows to anything else."""
     patterns = [
         pattern
         for operator in ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
         for pattern in as_list((condition.get(operator) or {}).get("aws:PrincipalArn"))
     ]
-    if not patterns or not all(":user/" in pattern for pattern in patterns):
+    if not patterns or not all(":user/" in pattern or IDENTITY_CENTER_ROLES in pattern for pattern in patterns):
         return set()
     return {account_of(pattern) for pattern in patterns}
 

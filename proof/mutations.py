@@ -10,6 +10,14 @@ from collections.abc import Callable
 from typing import Any
 
 from components.contract import RUN_AS_TAG
+from components.remote_access_policies import (
+    FEDERATED_ASSUME_SID,
+    FEDERATED_SET_SOURCE_IDENTITY_SID,
+    IDENTITY_CENTER_ASSUME_SID,
+    IDENTITY_CENTER_SET_SOURCE_IDENTITY_SID,
+    ONLY_THE_PEOPLE_SID,
+)
+from components.session_access_policies import PORT_DOCUMENT_SID
 from proof.access_model import RegisteredPolicies
 
 Mutation = Callable[[RegisteredPolicies], RegisteredPolicies]
@@ -79,6 +87,49 @@ def in_any_region_and_account(sid: str) -> Mutation:
     return on_every_statement(edit)
 
 
+def without_operator(operator: str) -> Mutation:
+    """Every condition under ``operator`` removed, wherever it appears."""
+
+    def edit(statement: dict[str, Any]) -> None:
+        statement.get("Condition", {}).pop(operator, None)
+        if "Condition" in statement and not statement["Condition"]:
+            del statement["Condition"]
+
+    return on_every_statement(edit)
+
+
+def sign_in_mutations() -> dict[str, Mutation]:
+    """Each condition of the local role's trust when the people sign in through IAM Identity Center or federated
+    roles (``proof/cases/identity_center.py`` holds the cases that notice them)."""
+    idc_assume, idc_set = IDENTITY_CENTER_ASSUME_SID, IDENTITY_CENTER_SET_SOURCE_IDENTITY_SID
+    return {
+        "Identity Center: the source identity is the session's own attribute": without_condition_key(
+            "sts:SourceIdentity", sid=idc_assume
+        ),
+        "Identity Center: a session sets only its own attribute as source identity": without_condition_key(
+            "sts:SourceIdentity", sid=idc_set
+        ),
+        "Identity Center: the session name is the session's own attribute": without_condition_key(
+            "sts:RoleSessionName", sid=idc_assume
+        ),
+        "Identity Center: only the permission set's roles assume": without_condition_key(
+            "aws:PrincipalArn", sid=idc_assume
+        ),
+        "Identity Center: only the permission set's roles set a source identity": without_condition_key(
+            "aws:PrincipalArn", sid=idc_set
+        ),
+        "Identity Center: not a permission set whose name only begins the same": without_operator("ArnNotLike"),
+        "federated: only the listed roles": without_condition_key("aws:PrincipalArn", sid=FEDERATED_ASSUME_SID),
+        "federated: the session is named after its source identity": without_condition_key(
+            "sts:RoleSessionName", sid=FEDERATED_ASSUME_SID
+        ),
+        "federated: the source identity stays the one the identity provider set": without_condition_key(
+            "sts:SourceIdentity", sid=FEDERATED_SET_SOURCE_IDENTITY_SID
+        ),
+        "both: only the listed people chain on from the local role": without_statement(ONLY_THE_PEOPLE_SID),
+    }
+
+
 def mutations(tag_key: str) -> dict[str, Mutation]:
     """Every security condition of the product, by name."""
     return {
@@ -115,4 +166,6 @@ def mutations(tag_key: str) -> dict[str, Mutation]:
             f"aws:RequestTag/{RUN_AS_TAG}", sid="PartyRoleWithExternalIdAndSourceIdentity"
         ),
         "no session tag but the Run As one": without_condition_key("aws:TagKeys"),
+        "port forwarding through the party's own port document": without_statement(PORT_DOCUMENT_SID),
+        "port forwarding ends at the expiry": without_condition_key("aws:CurrentTime", sid=PORT_DOCUMENT_SID),
     }

@@ -3,7 +3,9 @@
 Mocks accept anything; AWS refuses what exceeds these, at deployment. The figures are the defaults of
 the IAM User Guide ("IAM and AWS STS quotas": IAM does not count white space in policy sizes), the AWS
 KMS Developer Guide (key policy), the AWS PrivateLink Guide (endpoint policy), the Amazon EC2 User Guide
-(user data) and the tagging guide.
+(user data), the tagging guide, the IAM Identity Center User Guide ("Quotas and limits in IAM Identity
+Center": a permission set's inline policy), and the SNS Developer Guide ("Amazon SNS API permissions: Actions
+and resources reference", Policy quotas: a topic policy).
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ ROLE_INLINE_POLICIES = 10240
 GROUP_INLINE_POLICIES = 5120
 USER_INLINE_POLICIES = 2048
 MANAGED_POLICY = 6144
+PERMISSION_SET_INLINE_POLICY = 10240
+"""Characters other than white space; 32,768 bytes in all."""
+PERMISSION_SET_INLINE_POLICY_BYTES = 32768
 KMS_KEY_POLICY = 32768
 """Bytes."""
+SNS_TOPIC_POLICY = 30000
+"""Bytes: "30 kb", read as the smaller 30,000 so that either reading holds."""
 ENDPOINT_POLICY = 20480
 """Characters, white space included."""
 USER_DATA = 16384
@@ -72,8 +79,14 @@ def quota_violations(run: ProgramRun) -> list[Violation]:
             inline[(resource.type, str(inputs[holder]))] += iam_size(inputs["policy"])
         elif resource.type == "aws:iam/policy:Policy":
             check(resource, "its policy", iam_size(inputs["policy"]), MANAGED_POLICY)
+        elif resource.type == "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy":
+            policy = inputs["inlinePolicy"]
+            check(resource, "its inline policy", iam_size(policy), PERMISSION_SET_INLINE_POLICY)
+            check(resource, "its inline policy (bytes)", len(policy.encode()), PERMISSION_SET_INLINE_POLICY_BYTES)
         elif resource.type == "aws:kms/key:Key":
             check(resource, "its key policy (bytes)", len(inputs["policy"].encode()), KMS_KEY_POLICY)
+        elif resource.type == "aws:sns/topicPolicy:TopicPolicy":
+            check(resource, "its topic policy (bytes)", len(inputs["policy"].encode()), SNS_TOPIC_POLICY)
         elif resource.type == "aws:ec2/vpcEndpoint:VpcEndpoint" and "policy" in inputs:
             check(resource, "its endpoint policy", len(inputs["policy"]), ENDPOINT_POLICY)
         elif resource.type == "aws:ec2/instance:Instance" and "userDataBase64" in inputs:

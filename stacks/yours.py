@@ -7,23 +7,33 @@ from typing import Any
 
 import pulumi
 
-from components.cli_profile import start_session_command
+from components.cli_profile import start_port_forwarding_command, start_session_command
 from components.config import TheirStackReference, YoursStackConfig
-from components.contract import log_group_name, session_document_name
+from components.config.yours.parties import port_forwarding_document_names
+from components.contract import PROJECT, log_group_name, session_document_name
 from components.fleet import FleetInstance, InstanceFleet, InstanceFleetArgs, NewInstance
 from components.network import PrivateSsmNetwork, PrivateSsmNetworkArgs, PrivateSubnet
-from components.session_access import InstanceRole, ThirdPartySessionAccess, ThirdPartySessionAccessArgs
+from components.session_access import (
+    InstanceRole,
+    PortForwarding,
+    ThirdPartySessionAccess,
+    ThirdPartySessionAccessArgs,
+)
+from components.session_notifications import NotifiedParty, SessionNotifications, SessionNotificationsArgs
 from components.session_sweeper import SWEPT_ROLES_OUTPUT, PartySessions, SessionSweeper, SessionSweeperArgs
-from stacks.aws_lookups import yours_lookups
+from stacks.aws_lookups import service_principal, yours_lookups
 from stacks.their_stack_reference import session_party
 
 
 def build_yours_stack(config: YoursStackConfig, now: datetime) -> dict[str, Any]:
     """Your account: the private network, the tagged instances, and who may open sessions on them."""
     stack = pulumi.get_stack()
+    port_documents = port_forwarding_document_names(stack, config.third_parties)
     # Every lookup comes first: a config the account cannot satisfy stops before any resource.
     aws = yours_lookups(config)
     account = aws.account
+    notified = config.notifications.emails
+    notification_principals = (service_principal("events"), service_principal("cloudtrail")) if notified else None
 
     network = PrivateSsmNetwork(
         "network",
@@ -93,6 +103,9 @@ def build_yours_stack(config: YoursStackConfig, now: datetime) -> dict[str, Any]
             account=account,
             logs_service_principal=aws.logs_service_principal,
             adopt_key_id=config.session.adopt_session_key,
+            port_forwarding={
+                p.name: PortForwarding(port_documents[p.name], p.ports) for p in config.third_parties if p.ports
+            },
         ),
     )
 
@@ -107,7 +120,7 @@ def build_yours_stack(config: YoursStackConfig, now: datetime) -> dict[str, Any]
         "session-sweeper",
         SessionSweeperArgs(
             log_group_name=log_group_name(stack, "session-sweeper"),
-            document_name=document_name,
+            document_names=[document_name, *port_documents.values()],
             parties=[
                 PartySessions(
                     party=party.name,
@@ -131,6 +144,29 @@ def build_yours_stack(config: YoursStackConfig, now: datetime) -> dict[str, Any]
         ),
     )
 
+    if notification_principals:
+        events_principal, cloudtrail_principal = notification_principals
+        SessionNotifications(
+            "session-notifications",
+            SessionNotificationsArgs(
+                emails=notified,
+                parties=[
+                    NotifiedParty(
+                        party.name, party.role_name, access.session_roles[party.name].unique_id, party.expires
+                    )
+                    for party in parties
+                ],
+                sweeper_role_id=sweeper.role.unique_id,
+                stack_path=f"{pulumi.get_organization()}/{pulumi.get_project()}/{stack}",
+                topic_name=f"{PROJECT}-{stack}-sessions",
+                trail_name=f"{PROJECT}-{stack}-session-calls",
+                trail_retention_days=config.session.log_retention_days,
+                account=account,
+                events_service_principal=events_principal,
+                cloudtrail_service_principal=cloudtrail_principal,
+            ),
+        )
+
     # The name its their stack gives this account, when that stack serves several: it is in the profile name.
     customers = {p.name: p.trust.customer for p in config.third_parties if isinstance(p.trust, TheirStackReference)}
 
@@ -145,6 +181,24 @@ def build_yours_stack(config: YoursStackConfig, now: datetime) -> dict[str, Any]
             )
         )
 
+    ports = {p.name: p.ports for p in config.third_parties}
+
+    def forwarding_commands(key: str, instance: FleetInstance) -> dict[str, pulumi.Output[str]]:
+        """``instance-a:5432`` -> the command forwarding that port, for each port of the instance's party."""
+        return {
+            f"{key}:{port}": pulumi.Output.from_input(instance.instance_id).apply(
+                lambda target, port=port: start_port_forwarding_command(
+                    target=target,
+                    document_name=port_documents[instance.party],
+                    port=port,
+                    region=account.region,
+                    party_name=instance.party,
+                    customer=customers.get(instance.party),
+                )
+            )
+            for port in ports[instance.party]
+        }
+
     return {
         "sessionRoles": {party: role.arn for party, role in access.session_roles.items()},
         "instances": {key: instance.as_output() for key, instance in fleet.instances.items()},
@@ -154,7 +208,12 @@ def build_yours_stack(config: YoursStackConfig, now: datetime) -> dict[str, Any]
         "vpcId": network.vpc.id,
         SWEPT_ROLES_OUTPUT: sweeper.swept_roles,
         "connectCommands": {
-            party.name: {key: connect_command(i) for key, i in fleet.instances.items() if i.party == party.name}
+            party.name: {
+                command_key: command
+                for key, i in fleet.instances.items()
+                if i.party == party.name
+                for command_key, command in {key: connect_command(i), **forwarding_commands(key, i)}.items()
+            }
             for party in config.third_parties
         },
     }

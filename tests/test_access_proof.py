@@ -44,7 +44,13 @@ def proof() -> Proof:
             stack_references={stack_a: stack_reference_outputs(their_a), stack_b: stack_reference_outputs(their_b)}
         ),
         thirdParties=[
-            {"name": "Third_Party_A", "stack": stack_a, "runAsUser": "third-party-a", "expires": expires.isoformat()},
+            {
+                "name": "Third_Party_A",
+                "stack": stack_a,
+                "runAsUser": "third-party-a",
+                "expires": expires.isoformat(),
+                "ports": [5432],
+            },
             PARTY_B,
         ],
     )

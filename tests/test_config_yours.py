@@ -413,6 +413,7 @@ def test_the_typed_values_carry_where_they_stand_in_config():
         customer="thirdParties[1].customer",
         role_arn="thirdParties[1].roleArn",
         os_user_prefix="thirdParties[1].osUserPrefix",
+        ports="thirdParties[1].ports",
     )
     assert config.network.config_keys == NetworkKeys(
         subnet_cidrs="network.subnetCidrs",

@@ -107,6 +107,9 @@ def test_the_key_sets_that_reject_unknown_keys_are_the_declared_ones():
         "users",
         "requireMfa",
         "accessKeySerial",
+        "identityCenter",
+        "federatedRoles",
+        "people",
     }
     assert {key for key in yours if "." not in key} == {
         "account",
@@ -115,4 +118,5 @@ def test_the_key_sets_that_reject_unknown_keys_are_the_declared_ones():
         "thirdParties",
         "instances",
         "session",
+        "notifications",
     }

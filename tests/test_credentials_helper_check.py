@@ -68,6 +68,21 @@ class StubbedSessions:
             stubber.assert_no_pending_responses()
 
 
+def hop_2_answers(local: Stubber) -> None:
+    """The local role's session assumes the session role as alice, as the check asks it to."""
+    local.add_response(
+        "assume_role",
+        credentials(YOUR_KEY),
+        {
+            "RoleArn": YOUR_ROLE,
+            "RoleSessionName": "alice",
+            "SourceIdentity": "alice",
+            "ExternalId": EXTERNAL_ID,
+            "DurationSeconds": 3600,
+        },
+    )
+
+
 def chain_stubs(sessions: StubbedSessions, *, second_hop_refused: bool = False) -> tuple[Stubber, Stubber, Stubber]:
     """Each hop, then the identity it gives, in the order the check takes them; or the session role
     refusing the chain, after which the check takes nothing more."""
@@ -85,17 +100,7 @@ def chain_stubs(sessions: StubbedSessions, *, second_hop_refused: bool = False) 
     if second_hop_refused:
         local.add_client_error("assume_role", service_error_code="AccessDenied", http_status_code=403)
     else:
-        local.add_response(
-            "assume_role",
-            credentials(YOUR_KEY),
-            {
-                "RoleArn": YOUR_ROLE,
-                "RoleSessionName": "alice",
-                "SourceIdentity": "alice",
-                "ExternalId": EXTERNAL_ID,
-                "DurationSeconds": 3600,
-            },
-        )
+        hop_2_answers(local)
         yours.add_response(
             "get_caller_identity",
             identity("arn:aws:sts::111122223333:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"),
@@ -123,6 +128,20 @@ def opened(ssm: Stubber, target: str, document: str, session_id: str) -> None:
     ssm.add_response("terminate_session", {"SessionId": session_id}, {"SessionId": session_id})
 
 
+def the_chain_options(home: Path, source_profile: str = "third-party-a-source") -> list[str]:
+    """The chain named option by option, from ``source_profile``, with the ExternalId file ``run_check`` writes."""
+    return [
+        "--source-profile",
+        source_profile,
+        "--local-role-arn",
+        LOCAL_ROLE,
+        "--your-role-arn",
+        YOUR_ROLE,
+        "--external-id-file",
+        str(home / "external-id"),
+    ]
+
+
 def run_check(
     sessions: StubbedSessions,
     home: Path,
@@ -133,16 +152,7 @@ def run_check(
     external_id.write_text(EXTERNAL_ID)
     external_id.chmod(0o600)
     if chain_options is None:
-        chain_options = [
-            "--source-profile",
-            "third-party-a-source",
-            "--local-role-arn",
-            LOCAL_ROLE,
-            "--your-role-arn",
-            YOUR_ROLE,
-            "--external-id-file",
-            str(external_id),
-        ]
+        chain_options = the_chain_options(home)
     stdout, stderr = io.StringIO(), io.StringIO()
     status = main(
         ["check", *chain_options, "--region", REGION, "--document-name", DOCUMENT, *targets],

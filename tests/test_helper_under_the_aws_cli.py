@@ -109,8 +109,8 @@ def test_commands_started_together_at_a_cache_miss_ask_for_one_mfa_code_in_all(a
     assert shown.count("MFA code for") == 1
 
 
-def test_the_code_can_come_from_the_environment_for_scripts(alice):
-    env = {**alice, "THIRD_PARTY_EC2_ACCESS_MFA_CODE": "123456"}
+def aws_cli_succeeds(env: dict[str, str]) -> str:
+    """What ``aws sts get-caller-identity`` prints for the profile under ``env``, asserting it succeeds."""
     result = subprocess.run(
         [BIN / "aws", "sts", "get-caller-identity", "--profile", "third-party-a", "--output", "text"],
         env=env,
@@ -120,7 +120,12 @@ def test_the_code_can_come_from_the_environment_for_scripts(alice):
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert SESSION_ARN in result.stdout
+    return result.stdout
+
+
+def test_the_code_can_come_from_the_environment_for_scripts(alice):
+    env = {**alice, "THIRD_PARTY_EC2_ACCESS_MFA_CODE": "123456"}
+    assert SESSION_ARN in aws_cli_succeeds(env)
 
 
 def test_a_wrong_source_profile_is_one_clear_line_under_the_aws_cli(alice):

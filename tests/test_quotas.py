@@ -38,9 +38,9 @@ def test_a_their_stack_with_200_users_fits():
 
 @pytest.fixture(scope="module")
 def fifty_parties_500_instances() -> ProgramRun:
-    run = run_program(
-        yours_config(50, 500), stack="yours", mocks=AwsMocks(), secret_keys=["third-party-ec2-access:thirdParties"]
-    )
+    # With session notifications: their topic and key policies name each of the 201 rules.
+    config = yours_config(50, 500) | {"third-party-ec2-access:notifications": json.dumps({"emails": ["a@example.com"]})}
+    run = run_program(config, stack="yours", mocks=AwsMocks(), secret_keys=["third-party-ec2-access:thirdParties"])
     assert run.error is None, run.error
     return run
 

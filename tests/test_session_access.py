@@ -456,7 +456,7 @@ def test_each_party_gets_one_connect_command_per_granted_instance(yours_run):
     instance_a = yours_run.stack_outputs["instances"]["instance-a"]["id"]
     assert yours_run.stack_outputs["connectCommands"]["Third_Party_A"] == {
         "instance-a": f"aws ssm start-session --target {instance_a} --document-name {DOCUMENT_NAME} "
-        "--region eu-west-1 --profile third-party-a"
+        '--reason "<why you connect>" --region eu-west-1 --profile third-party-a'
     }
     assert list(yours_run.stack_outputs["connectCommands"]["Third_Party_B"]) == ["instance-b"]
 

@@ -228,13 +228,22 @@ def test_a_session_of_a_person_no_longer_listed_ends(expiring, tmp_path, monkeyp
     assert ssm.result["ended"][0]["reason"] == "carol is no longer one of Third_Party_B's people"
 
 
-def test_sessions_through_any_other_document_are_someone_elses(expiring, tmp_path, monkeypatch):
+def test_a_partys_session_is_judged_whatever_document_it_names(expiring, tmp_path, monkeypatch):
+    # StartSession takes a document's name or its ARN (API Reference, StartSession: DocumentName is a
+    # DocumentARN); the session's owner, not its document, says whose it is.
+    account = expiring.account()
     target = instance(expiring, "instance-a")
-    sessions = [
-        session_of(expiring, "alice", ROLE_A, target, "SSM-SessionManagerRunShell"),
-        OpenSession("ops", "Admin", ADMINISTRATOR_ROLE_ID, target, "AWS-StartPortForwardingSession"),
-    ]
-    ssm = sweep(expiring, sessions, AFTER, tmp_path, monkeypatch)
+    document = expiring.stack_outputs["sessionDocument"]
+    by_arn = session_of(expiring, "alice", ROLE_A, target, account.arn("ssm", f"document/{document}"))
+    by_other = session_of(expiring, "alice", ROLE_A, target, "SSM-SessionManagerRunShell")
+    ssm = sweep(expiring, [by_arn, by_other], AFTER, tmp_path, monkeypatch)
+    assert ssm.ended() == ssm.attempted == [by_arn.session_id, by_other.session_id]
+
+
+def test_someone_elses_session_through_any_other_document_is_not_the_sweepers(expiring, tmp_path, monkeypatch):
+    target = instance(expiring, "instance-a")
+    admin = OpenSession("ops", "Admin", ADMINISTRATOR_ROLE_ID, target, "AWS-StartPortForwardingSession")
+    ssm = sweep(expiring, [admin], AFTER, tmp_path, monkeypatch)
     assert ssm.attempted == []
     assert ssm.result == {"ended": [], "failed": [], "left alone": []}
 
@@ -294,7 +303,7 @@ def test_what_it_ends_it_logs_one_json_line_each(expiring, tmp_path, monkeypatch
 
 def test_the_function_carries_the_grants_the_stack_registers(expiring):
     assert json.loads(registered_grants(expiring)) == {
-        "document": expiring.stack_outputs["sessionDocument"],
+        "documents": [expiring.stack_outputs["sessionDocument"]],
         "roles": {
             ROLE_A: {
                 "party": "Third_Party_A",

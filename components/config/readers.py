@@ -58,6 +58,10 @@ class RawValues:
         for key in sorted(set(self._raw) - known):
             raise ConfigError(key, f"unknown key for {stack_kind}; known keys: {', '.join(sorted(known))}")
 
+    def has(self, key: Key) -> bool:
+        """Whether config sets the key at all (its default aside)."""
+        return key.name in self._raw
+
     def text(self, key: Text) -> str | None:
         return self._raw.get(key.name, key.default)
 

@@ -28,12 +28,13 @@ from components.config.yours.network import (
     interface_endpoints,
     network_config,
 )
+from components.config.yours.notifications import NOTIFICATIONS, NotificationsConfig, parse_notifications
 from components.config.yours.parties import THIRD_PARTIES, ThirdPartyConfig, parse_third_parties
 from components.config.yours.session import SESSION, SessionConfig, parse_session
 from components.contract import DEFAULT_TAG_KEY
 
 TAG_KEY = Text("tagKey", default=DEFAULT_TAG_KEY)
-YOURS_KEYS = (ACCOUNT, TAG_KEY, NETWORK, THIRD_PARTIES, INSTANCES, SESSION)
+YOURS_KEYS = (ACCOUNT, TAG_KEY, NETWORK, THIRD_PARTIES, INSTANCES, SESSION, NOTIFICATIONS)
 
 _TAG_KEY = re.compile(r"[A-Za-z0-9 _.:/=+@-]{1,128}")
 
@@ -49,6 +50,8 @@ class YoursStackConfig:
     instances: tuple[InstanceConfig, ...]
     """In config's order."""
     session: SessionConfig
+    notifications: NotificationsConfig
+    """Who is told of sessions; no one unless set."""
 
     @property
     def new_instances(self) -> tuple[NewInstanceConfig, ...]:
@@ -74,6 +77,7 @@ def parse_yours_config(values: RawValues, *, third_parties_secret: bool, now: da
         third_parties=third_parties,
         instances=instances,
         session=parse_session(values),
+        notifications=parse_notifications(values),
     )
 
 

@@ -22,8 +22,16 @@ from components.config.checks import (
 )
 from components.config.errors import ConfigError, shown
 from components.config.keys import ListOf, ListOfObjects, Text
-from components.config.readers import ObjectValue, RawValues
-from components.contract import EXTERNAL_ID_PATTERN
+from components.config.readers import ObjectValue, RawValues, whole_number
+from components.config.yours.session import IDLE_TIMEOUT_MINUTES, MAX_DURATION_MINUTES
+from components.contract import EXTERNAL_ID_PATTERN, cli_profile_name
+from components.port_forwarding_document import (
+    MAX_CONTENT_BYTES,
+    MAX_NAME_LENGTH,
+    content_bytes,
+    port_forwarding_document_content,
+    port_forwarding_document_name,
+)
 
 NAME = Text("name")
 STACK = Text("stack")
@@ -37,10 +45,12 @@ PEOPLE = ListOf("people", "IAM user names", default=None)
 EXPIRES = Text("expires")
 ROLE_NAME = Text("roleName")
 """Unset, derived from the party's name as its their stack derives it."""
+PORTS = ListOf("ports", "port numbers")
+"""Unset or empty, no port forwarding: the party gets a shell only."""
 THIRD_PARTIES = ListOfObjects(
     "thirdParties",
     "third parties",
-    (NAME, STACK, CUSTOMER, ROLE_ARN, EXTERNAL_ID, RUN_AS_USER, OS_USER_PREFIX, PEOPLE, EXPIRES, ROLE_NAME),
+    (NAME, STACK, CUSTOMER, ROLE_ARN, EXTERNAL_ID, RUN_AS_USER, OS_USER_PREFIX, PEOPLE, EXPIRES, ROLE_NAME, PORTS),
 )
 
 _ROLE_ARN = re.compile(
@@ -90,6 +100,7 @@ class PartyKeys:
     customer: str
     role_arn: str
     os_user_prefix: str
+    ports: str
 
     @classmethod
     def of(cls, party: ObjectValue) -> PartyKeys:
@@ -100,6 +111,7 @@ class PartyKeys:
             customer=party.key(CUSTOMER),
             role_arn=party.key(ROLE_ARN),
             os_user_prefix=party.key(OS_USER_PREFIX),
+            ports=party.key(PORTS),
         )
 
 
@@ -120,6 +132,8 @@ class ThirdPartyConfig:
     """Where the role to trust and the ExternalId come from."""
     expires: datetime | None
     """When its access ends (UTC), if ever."""
+    ports: tuple[int, ...]
+    """The ports on its instances it may forward to (each to the instance itself), in config's order; empty: none."""
     config_keys: PartyKeys = field(compare=False)
     """Where its values stand in config; not part of its value."""
 
@@ -143,6 +157,7 @@ def parse_third_parties(values: RawValues, *, secret: bool, now: datetime) -> tu
                 role_name=role_name,
                 trust=trust,
                 expires=_expires(party, now),
+                ports=_ports(party, name),
                 config_keys=PartyKeys.of(party),
             )
         )
@@ -152,7 +167,55 @@ def parse_third_parties(values: RawValues, *, secret: bool, now: datetime) -> tu
     reject_repeats(list_key, ROLE_NAME.name, [p.role_name for p in parties], "IAM role names", normalize=str.casefold)
     reject_repeats(list_key, RUN_AS_USER.name, [p.run_as_user for p in parties], "OS users (give each party its own)")
     _reject_shared_os_user_names(parties)
+    # Each party with ports gets a document named after its AWS CLI profile name, which must be its own.
+    reject_repeats(
+        list_key,
+        PORTS.name,
+        [cli_profile_name(p.name) if p.ports else None for p in parties],
+        "port-forwarding document names (made of the party name's ASCII letters and digits)",
+    )
     return tuple(parties)
+
+
+def port_forwarding_document_names(stack: str, parties: tuple[ThirdPartyConfig, ...]) -> dict[str, str]:
+    """Party -> the name of its port-forwarding document, for the parties with ports; the name holds the stack's,
+    which config cannot know, so the program asks before it registers anything."""
+    names = {p.name: port_forwarding_document_name(stack, p.name) for p in parties if p.ports}
+    for party in parties:
+        if party.name in names and len(names[party.name]) > MAX_NAME_LENGTH:
+            raise ConfigError(
+                party.config_keys.ports,
+                f"expected a shorter party or stack name: its port-forwarding document {names[party.name]} is "
+                f"{len(names[party.name])} characters, over the {MAX_NAME_LENGTH} Systems Manager accepts",
+            )
+    return names
+
+
+def _ports(party: ObjectValue, name: str) -> tuple[int, ...]:
+    """Whole numbers 1-65535, each once, that its port-forwarding document can carry."""
+    key = party.key(PORTS)
+    ports = tuple(
+        whole_number(f"{key}[{index}]", port, minimum=1, maximum=65535) for index, port in enumerate(party.list(PORTS))
+    )
+    reject_repeats(key, None, list(ports), "ports")
+    if ports and not cli_profile_name(name):
+        raise ConfigError(
+            key, "expected a party name with an ASCII letter or digit, which its port-forwarding document's name needs"
+        )
+    # The document grows with its ports; measured at the longest timeouts, so no session setting can push it over.
+    largest = port_forwarding_document_content(
+        party_name=name,
+        ports=ports,
+        idle_timeout_minutes=IDLE_TIMEOUT_MINUTES.maximum,
+        max_duration_minutes=MAX_DURATION_MINUTES.maximum,
+    )
+    if content_bytes(largest) > MAX_CONTENT_BYTES:
+        raise ConfigError(
+            key,
+            f"expected fewer ports: {len(ports)} make its port-forwarding document {content_bytes(largest)} bytes, "
+            f"over the {MAX_CONTENT_BYTES} Systems Manager accepts",
+        )
+    return ports
 
 
 def _os_users(

@@ -25,12 +25,13 @@ LOCK_FILE = "refresh.lock"
 
 
 class CredentialCache:
-    """One file per chain (source profile, both roles, and the OS user prefix asked for)."""
+    """One file per chain (source profile, both roles, the OS user prefix and the source identity asked for)."""
 
     def __init__(self, directory: str, source_profile: str, request: ChainRequest) -> None:
-        chain_key = "\n".join(
-            [source_profile, request.local_role_arn, request.your_role_arn, request.os_user_prefix or ""]
-        )
+        parts = [source_profile, request.local_role_arn, request.your_role_arn, request.os_user_prefix or ""]
+        if request.source_identity:  # a chain named otherwise is another chain (without it, the key is as before)
+            parts.append(request.source_identity)
+        chain_key = "\n".join(parts)
         self.directory = directory
         # os.path rather than pathlib: a cache hit imports as little as it can.
         self.path = os.path.join(directory, f"{hashlib.sha256(chain_key.encode()).hexdigest()[:32]}.json")

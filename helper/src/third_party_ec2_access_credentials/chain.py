@@ -1,12 +1,26 @@
-"""The role chain: a user's own keys -> the local role, as itself -> your account's session role.
+"""The role chain: the user's own sign-in -> the local role, as themselves -> your account's session role.
 
-The first hop sets the STS source identity to the user's own IAM name (read from
-``sts:GetCallerIdentity``, never typed in); it carries over to the second hop, so your CloudTrail
-names the person. The second hop passes the ExternalId your account requires, and the same source
-identity again: the session role's trust requires ``sts:SourceIdentity``, which the IAM User Guide's
-condition keys reference ("IAM and AWS STS condition context keys") says is present when the caller
-provides it, while its page "Monitor and control actions taken with assumed roles" (role chaining)
-says a chained call has it anyway and refuses only a different value. Passing it satisfies both.
+The source profile is any profile the AWS SDK resolves: an IAM user's own access key, an AWS CLI SSO profile
+(IAM Identity Center, ``aws sso login``), or the sign-in of a federated role. The name the chain goes by is
+read from the source session (``sts:GetCallerIdentity``), never typed in, except where that session cannot
+say it (``--source-identity``):
+
+- an IAM user: its own user name, set as the source identity at hop 1;
+- an IAM Identity Center session (``assumed-role/AWSReservedSSO_<permission set>_<hash>/<session name>``):
+  the session's name, which public sts:GetCallerIdentity outputs show to be the user's Identity Center user
+  name (no AWS page found states the rule: when the stack maps another attribute, the user passes its value
+  as ``--source-identity``), set as the source identity at hop 1;
+- any other role's session (a federated role, whose IdP set the source identity): ``--source-identity``, and
+  hop 1 does not set it again. The IAM User Guide's "Monitor and control actions taken with assumed roles"
+  (Role chaining and cross-account requirements) says a source identity, once set, persists down the chain
+  and "does not need to be explicitly set again", and that a request setting a different one is denied;
+  passing even the same value would need ``sts:SetSourceIdentity``, which the local role need not grant there.
+
+The first hop names its session after the user; the second passes the ExternalId your account requires, and
+the same source identity again: the session role's trust requires ``sts:SourceIdentity``, which the IAM User
+Guide's condition keys reference ("IAM and AWS STS condition context keys") says is present when the caller
+provides it, while the page above says a chained call has it anyway and refuses only a different value.
+Passing it satisfies both.
 """
 
 from __future__ import annotations
@@ -25,6 +39,8 @@ from botocore.exceptions import (
     NoCredentialsError,
     PartialCredentialsError,
     ProfileNotFound,
+    SSOError,
+    TokenRetrievalError,
 )
 from botocore.exceptions import ConnectionError as AwsConnectionError
 
@@ -39,6 +55,7 @@ __all__ = [
     "ClientFactory",
     "Credentials",
     "HelperError",
+    "Person",
     "chain",
     "unreachable",
 ]
@@ -50,6 +67,17 @@ RUN_AS_TAG = "SSMSessionRunAs"
 """Session Manager's Run As tag; a copy of the contract's (components/contract.py), compared by a test."""
 
 _USER_ARN = re.compile(r"arn:[a-z-]+:iam::[0-9]{12}:user/(?:.*/)?([^/]+)")
+_ROLE_SESSION_ARN = re.compile(r"arn:[a-z-]+:sts::[0-9]{12}:assumed-role/([^/]+)/([^/]+)")
+IDENTITY_CENTER_ROLE_PREFIX = "AWSReservedSSO_"
+"""How the role IAM Identity Center makes in an account for a permission set is named:
+AWSReservedSSO_<permission set>_<suffix>, under the path /aws-reserved/sso.amazonaws.com/ (the session ARN shows
+no path). Public sts:GetCallerIdentity outputs show it; no AWS page found states the rule, and the local role's
+trust, not this name, decides who gets in."""
+_SSO_SIGN_IN_ERRORS = (SSOError, TokenRetrievalError)
+"""What botocore raises when an SSO profile's token is missing (SSOTokenLoadError), expired (UnauthorizedSSOTokenError
+for a profile with sso_start_url, TokenRetrievalError for one with sso_session that cannot refresh it) or
+refused by the portal's GetRoleCredentials (UnauthorizedSSOTokenError): botocore/credentials.py
+SSOCredentialFetcher, botocore/tokens.py SSOTokenProvider and DeferredRefreshableToken."""
 _REFUSED_SOURCE_KEY = {"InvalidClientTokenId", "ExpiredToken", "ExpiredTokenException", "SignatureDoesNotMatch"}
 NETWORK_ERRORS = (AwsConnectionError, HTTPClientError)
 """botocore's failures to reach an endpoint: refused, timed out, cut, or a proxy or TLS failure on the way."""
@@ -59,6 +87,16 @@ ENDPOINT_URL_VARIABLES = ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL")
 
 ClientFactory = Callable[[str, Credentials | None], Any]
 """Makes a boto3 client for a service, with the source profile's keys (None) or with credentials."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Who the chain goes as, read from the source session."""
+
+    name: str
+    """The session name at both hops, and the source identity."""
+    sets_source_identity: bool
+    """Whether hop 1 sets the source identity: not when the source session carries one already."""
 
 
 @dataclass(frozen=True)
@@ -73,14 +111,17 @@ class Chain:
 def chain(clients: ClientFactory, request: ChainRequest, mfa_code: Callable[[], str]) -> Chain:
     """Assumes both roles; every refusal becomes a HelperError saying what to check."""
     source_sts = clients("sts", None)
-    user = own_user_name(source_sts)
-    local = first_hop(source_sts, request, user, mfa_code)
-    return Chain(user=user, local=local, yours=second_hop(clients, request, user, local))
+    person = source_person(source_sts, request)
+    local = first_hop(source_sts, request, person, mfa_code)
+    return Chain(user=person.name, local=local, yours=second_hop(clients, request, person.name, local))
 
 
-def first_hop(source_sts: Any, request: ChainRequest, user: str, mfa_code: Callable[[], str]) -> Credentials:
-    """The user's own keys into the local role, naming the user as session and source identity."""
-    parameters = {"RoleArn": request.local_role_arn, "RoleSessionName": user, "SourceIdentity": user}
+def first_hop(source_sts: Any, request: ChainRequest, person: Person, mfa_code: Callable[[], str]) -> Credentials:
+    """The source session into the local role, naming the user as its session (and as source identity, unless
+    the source session carries one)."""
+    parameters = {"RoleArn": request.local_role_arn, "RoleSessionName": person.name}
+    if person.sets_source_identity:
+        parameters["SourceIdentity"] = person.name
     if request.mfa_serial:
         parameters |= {"SerialNumber": request.mfa_serial, "TokenCode": mfa_code()}
     try:
@@ -108,10 +149,30 @@ def second_hop(clients: ClientFactory, request: ChainRequest, user: str, local: 
         raise _session_role_refused(error, request, os_user) from None
 
 
-def own_user_name(source_sts: Any) -> str:
-    """The IAM user whose keys the source profile holds."""
+def source_person(source_sts: Any, request: ChainRequest) -> Person:
+    """Who the source profile signs in as: an IAM user, an Identity Center session, or a federated role's
+    session named by ``--source-identity`` (see the module's docstring)."""
+    arn = _source_arn(source_sts, request)
+    user = _USER_ARN.fullmatch(arn)
+    if user:
+        if request.source_identity not in (None, user.group(1)):
+            raise messages.SOURCE_IDENTITY_NOT_THE_USER.error(value=request.source_identity, user=user.group(1))
+        return Person(user.group(1), sets_source_identity=True)
+    role_session = _ROLE_SESSION_ARN.fullmatch(arn)
+    if role_session is None:  # the account's root user, or a federated user (GetFederationToken)
+        raise messages.SOURCE_NAMES_NO_PERSON.error(arn=arn)
+    role, session_name = role_session.groups()
+    if role.startswith(IDENTITY_CENTER_ROLE_PREFIX):
+        return Person(request.source_identity or session_name, sets_source_identity=True)
+    if request.source_identity is None:
+        raise messages.SOURCE_IDENTITY_NEEDED.error(arn=arn)
+    return Person(request.source_identity, sets_source_identity=False)
+
+
+def _source_arn(source_sts: Any, request: ChainRequest) -> str:
+    """The source session's ARN; a source profile that cannot sign in says what to do."""
     try:
-        arn = source_sts.get_caller_identity()["Arn"]
+        return source_sts.get_caller_identity()["Arn"]
     except (ProfileNotFound, NoCredentialsError, PartialCredentialsError) as error:
         raise messages.NO_SOURCE_KEY.error(error=error.__class__.__name__) from None
     except ClientError as error:
@@ -121,12 +182,10 @@ def own_user_name(source_sts: Any) -> str:
         raise messages.SOURCE_USER_UNKNOWN.error(code=code) from None
     except NETWORK_ERRORS:
         raise  # the caller says what to check, with the region it used
+    except _SSO_SIGN_IN_ERRORS:
+        raise messages.SSO_SIGN_IN_NEEDED.error(profile=request.source_profile) from None
     except BotoCoreError as error:
         raise messages.SOURCE_PROFILE_UNUSABLE.error(error=error.__class__.__name__) from None
-    match = _USER_ARN.fullmatch(arn)
-    if match is None:
-        raise messages.SOURCE_NOT_A_USER.error(arn=arn)
-    return match.group(1)
 
 
 def unreachable(error: BotoCoreError, region: str | None) -> HelperError:

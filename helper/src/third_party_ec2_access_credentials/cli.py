@@ -1,8 +1,9 @@
 """third-party-ec2-access-credentials: your way into another company's private instances, for the AWS CLI.
 
-`credentials` is what your AWS CLI profile runs (credential_process): it signs in with your own access
-key, assumes your company's role as yourself, then the role you were granted in the other account, and
-hands the AWS CLI the result. `check` proves the whole way works and prints what it saw.
+`credentials` is what your AWS CLI profile runs (credential_process): it signs in as you (your own access
+key, or your company's IAM Identity Center or identity provider), assumes your company's role as yourself,
+then the role you were granted in the other account, and hands the AWS CLI the result. `check` proves the
+whole way works and prints what it saw.
 
 Only the credential_process JSON ever goes to standard output; a failure is one line on standard error,
 and no secret (keys, session token, ExternalId, MFA code) is ever printed.
@@ -29,6 +30,9 @@ DEFAULT_CACHE = "~/.aws/third-party-ec2-access/cache"
 EXTERNAL_ID_PATTERN = r"[A-Za-z0-9_+=,.@:/-]{2,1224}"
 """What STS accepts as an ExternalId; a copy of the contract's (components/contract.py), compared by a test."""
 _EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
+_SOURCE_IDENTITY = re.compile(r"[A-Za-z0-9_+=,.@-]{2,64}")
+"""What STS accepts as a SourceIdentity (AWS STS API Reference: AssumeRole, SourceIdentity; "aws:" cannot start
+it, and holds a colon, which the pattern refuses anyway)."""
 
 if TYPE_CHECKING:  # a cache hit imports as little as it can
     from collections.abc import Callable, Sequence
@@ -62,6 +66,8 @@ def main(
             external_id=read_external_id(os.path.expanduser(args.external_id_file)),
             mfa_serial=args.mfa_serial,
             os_user_prefix=args.os_user_prefix,
+            source_identity=_source_identity(args.source_identity),
+            source_profile=args.source_profile,
         )
         _check_access_not_expired(args.access_expires, now())
 
@@ -106,7 +112,14 @@ def _with_aws(
         session = _session(session_factory, args.source_profile)
         clients = session_clients(session, region=args.region)
         if cache is None:  # the check, which caches nothing
-            target = CheckTarget(args.document_name, args.instance, args.not_granted or [], args.region)
+            target = CheckTarget(
+                args.document_name,
+                args.instance,
+                args.not_granted or [],
+                args.region,
+                args.port_document,
+                args.port or [],
+            )
             rows = run_check(clients, request, mfa_code, target)
             print_table(rows, stdout)
             return 0 if all(row.passed for row in rows) else 1
@@ -223,6 +236,12 @@ def _session(session_factory: SessionFactory | None, profile: str) -> Any:
         raise messages.UNREADABLE_AWS_CONFIGURATION.error(error=error.__class__.__name__) from None
 
 
+def _source_identity(value: str | None) -> str | None:
+    if value is not None and not _SOURCE_IDENTITY.fullmatch(value):
+        raise messages.NOT_A_SOURCE_IDENTITY.error(value=value)
+    return value
+
+
 def _no_such_profile(profile: str) -> HelperError:
     return messages.NO_PROFILE.error(profile=profile)
 
@@ -244,7 +263,14 @@ def _check_access_not_expired(access_expires: str | None, now: datetime) -> None
 
 
 REQUIRED_CHAIN_OPTIONS = ("source_profile", "local_role_arn", "your_role_arn", "external_id_file")
-CHAIN_OPTIONS = (*REQUIRED_CHAIN_OPTIONS, "mfa_serial", "mfa_code", "access_expires", "os_user_prefix")
+CHAIN_OPTIONS = (
+    *REQUIRED_CHAIN_OPTIONS,
+    "mfa_serial",
+    "mfa_code",
+    "access_expires",
+    "os_user_prefix",
+    "source_identity",
+)
 """What both commands need to chain the roles."""
 
 
@@ -273,7 +299,11 @@ def _parser() -> argparse.ArgumentParser:
     # The check may take them from --profile instead.
     for command, required in ((credentials, True), (check, False)):
         command.add_argument(
-            "--source-profile", metavar="NAME", required=required, help="the profile holding your own access key"
+            "--source-profile",
+            metavar="NAME",
+            required=required,
+            help="the profile you sign in with: your own access key, your IAM Identity Center (aws sso login) "
+            "profile, or your identity provider's",
         )
         command.add_argument(
             "--local-role-arn", metavar="ARN", required=required, help="your company's role (3P_IAM_Assume_Role)"
@@ -300,7 +330,13 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--os-user-prefix",
             metavar="PREFIX",
-            help="when the other account gives each person an OS user: its prefix; you run as it and your user name",
+            help="when the other account gives each person an OS user: its prefix; you run as it and your name",
+        )
+        command.add_argument(
+            "--source-identity",
+            metavar="NAME",
+            help="the name you go by, when your source profile's session does not give it: the source identity "
+            "your identity provider sets, or the Identity Center attribute your admin names",
         )
     credentials.add_argument("--region", help="the region for the sign-in calls (default: the source profile's)")
     credentials.add_argument(
@@ -319,5 +355,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--not-granted", metavar="ID", action="append", help="an instance that must refuse you, if you know one"
+    )
+    check.add_argument(
+        "--port-document", metavar="NAME", help="your port-forwarding document, when you were granted ports"
+    )
+    check.add_argument(
+        "--port", metavar="N", type=int, action="append", help="a port you were granted (forward it); repeat for each"
     )
     return parser

@@ -30,6 +30,7 @@ NOT_THIS_HELPERS_PROFILE = Line(
     "profile {profile} does not get its credentials from third-party-ec2-access-credentials"
 )
 ACCESS_EXPIRES_NOT_A_TIME = Line("--access-expires takes an ISO-8601 UTC time, not {value!r}")
+NOT_A_SOURCE_IDENTITY = Line("--source-identity takes 2-64 letters, digits and _+=,.@-, not {value!r}")
 ACCESS_ENDED = Line("your party's access ended at {expires}: ask the account's admin to extend it")
 
 # -- the files in ~/.aws -----------------------------------------------------------------------------------
@@ -74,7 +75,21 @@ SOURCE_USER_UNKNOWN = Line("could not identify the source profile's user ({code}
 SOURCE_PROFILE_UNUSABLE = Line(
     "the AWS SDK could not use the source profile ({error}): check its lines in ~/.aws/config and ~/.aws/credentials"
 )
-SOURCE_NOT_A_USER = Line("the source profile must hold an IAM user's own access key; it acts as {arn}")
+SSO_SIGN_IN_NEEDED = Line(
+    "the IAM Identity Center sign-in of profile {profile} has expired or was never made: "
+    "run aws sso login --profile {profile}"
+)
+SOURCE_NAMES_NO_PERSON = Line(
+    "the source profile acts as {arn}, which cannot name you: use your own IAM user's key, your IAM Identity "
+    "Center profile, or your identity provider's role"
+)
+SOURCE_IDENTITY_NEEDED = Line(
+    "the source profile acts as {arn}, a role's session that does not say who you are: add --source-identity "
+    "with the source identity your identity provider sets"
+)
+SOURCE_IDENTITY_NOT_THE_USER = Line(
+    "--source-identity {value} is not your IAM user name {user}: drop it, the chain goes by your user name"
+)
 MFA_CODE_REFUSED = Line("the MFA code was refused ({code}): enter the current code of {serial}")
 LOCAL_ROLE_REFUSED_WITH_MFA = Line(
     "your local role {role} refused you ({code}): check its ARN, the MFA serial and code, "

@@ -63,7 +63,15 @@ class Credentials:
 class ChainRequest:
     """What the role chain needs. Its repr leaves the ExternalId out."""
 
-    __slots__ = ("external_id", "local_role_arn", "mfa_serial", "os_user_prefix", "your_role_arn")
+    __slots__ = (
+        "external_id",
+        "local_role_arn",
+        "mfa_serial",
+        "os_user_prefix",
+        "source_identity",
+        "source_profile",
+        "your_role_arn",
+    )
 
     def __init__(
         self,
@@ -72,6 +80,8 @@ class ChainRequest:
         external_id: str,
         mfa_serial: str | None = None,
         os_user_prefix: str | None = None,
+        source_identity: str | None = None,
+        source_profile: str | None = None,
     ) -> None:
         self.local_role_arn = local_role_arn
         """The third party's ``3P_IAM_Assume_Role``."""
@@ -83,7 +93,13 @@ class ChainRequest:
         """The user's MFA device, when the local role requires MFA."""
         self.os_user_prefix = os_user_prefix
         """When the other account gives each person an OS user: its prefix (the user's is the prefix and
-        their own IAM user name), sent as the session's Run As tag."""
+        the name the chain goes by), sent as the session's Run As tag."""
+        self.source_identity = source_identity
+        """The name the user goes by (``--source-identity``), when the source session does not name them as the
+        local role expects: the source identity their identity provider set on a federated role's session, or an
+        Identity Center attribute other than the session's name."""
+        self.source_profile = source_profile
+        """The profile the chain starts from, named when its sign-in must be renewed (``aws sso login``)."""
 
     def os_user(self, user: str) -> str | None:
         """The OS user ``user`` runs as in the other account, when it gives each person their own."""
