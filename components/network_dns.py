@@ -36,7 +36,9 @@ FAIL_CLOSED = "DISABLED"
 """``FirewallFailOpen``: when DNS Firewall cannot evaluate a query it blocks it (UpdateFirewallConfig)."""
 TRUST_REDIRECTION = "TRUST_REDIRECTION_DOMAIN"
 """An allowed name may answer with a CNAME or alias into AWS's own names (an endpoint's private name aliases
-its ``vpce-...`` name, S3's names chain to regional ones), which need not be listed (CreateFirewallRule,
+its ``vpce-...`` name, S3's names chain to regional ones), which need not be listed. DNS Firewall then inspects
+only the first name of the chain: every name it redirects to is trusted, those of names added in
+``allowedDnsNames`` included, so add only names whose owner you trust (CreateFirewallRule,
 FirewallDomainRedirectionAction)."""
 
 

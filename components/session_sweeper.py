@@ -84,7 +84,7 @@ class SweptRole:
             value["roleId"],
             value["roleName"],
             value["party"],
-            datetime.fromisoformat(until.replace("Z", "+00:00")) if until else None,
+            datetime.fromisoformat(until) if until else None,
         )
 
 

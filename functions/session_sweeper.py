@@ -166,8 +166,8 @@ def active_sessions(ssm: Any) -> Iterator[dict[str, Any]]:
 
 
 def _utc(text: str) -> datetime:
-    """An IAM time (``2027-06-30T00:00:00Z``), which Python 3.10's fromisoformat cannot read as it is."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """An IAM time (``2027-06-30T00:00:00Z``); fromisoformat reads the ``Z`` from Python 3.11 on."""
+    return datetime.fromisoformat(text)
 
 
 def _session_name_of(owner: str) -> str:

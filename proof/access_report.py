@@ -66,10 +66,17 @@ def rows(cells: list[Cell]) -> list[tuple[str, ...]]:
 
 
 def summary(cells: list[Cell]) -> str:
-    unexpected = [cell for cell in cells if not cell.as_expected]
+    """One line, in English whatever the count: "All 1 decision matches", "2 of 4 decisions do not"."""
+    unexpected = sum(not cell.as_expected for cell in cells)
     if not unexpected:
-        return f"All {len(cells)} decisions match the grants in the config."
-    return f"{len(unexpected)} of {len(cells)} decisions do not match the grants in the config."
+        verb = "matches" if len(cells) == 1 else "match"
+        return f"All {_count(len(cells), 'decision')} {verb} the grants in the config."
+    verb = "does not match" if unexpected == 1 else "do not match"
+    return f"{unexpected} of {_count(len(cells), 'decision')} {verb} the grants in the config."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def render_text(name: str, at: datetime, cells: list[Cell]) -> str:

@@ -16,7 +16,7 @@ from harness.program_run import PROJECT_DIR
 from harness.stack_file import run_stack_file
 from harness.wire import Secret
 from proof import access_report
-from proof.access_matrix import Cell, ReportError, access_matrix
+from proof.access_matrix import ReportError, access_matrix
 from proof.iam_engine import EngineError
 
 THEIR_STACK_FILE = PROJECT_DIR / "Pulumi.their.yaml"
@@ -59,30 +59,8 @@ def report(stack_file: Path, stdout: TextIO) -> int:
     except (ReportError, EngineError, ValueError, OSError) as error:
         stdout.write(f"demo: {stack_file.relative_to(PROJECT_DIR)}: {error}\n")
         return 2
-    table = [access_report.COLUMNS, *access_report.rows(cells)]
-    widths = [max(len(row[column]) for row in table) for column in range(len(table[0]))]
-    lines = ["  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip() for row in table]
-    name = stack_file.relative_to(PROJECT_DIR).as_posix()
-    stdout.write(
-        f"Access matrix of {name} at {at.strftime('%Y-%m-%dT%H:%M:%SZ')}\n\n"
-        + "\n".join(lines)
-        + f"\n\n{summary(cells)}\n"
-    )
+    stdout.write(access_report.render_text(stack_file.relative_to(PROJECT_DIR).as_posix(), at, cells))
     return 0 if all(cell.as_expected for cell in cells) else 1
-
-
-def summary(cells: list[Cell]) -> str:
-    """One line, in English whatever the count: "All 1 decision matches", "2 of 4 decisions do not"."""
-    unexpected = sum(not cell.as_expected for cell in cells)
-    if not unexpected:
-        verb = "matches" if len(cells) == 1 else "match"
-        return f"All {_count(len(cells), 'decision')} {verb} the grants in the config."
-    verb = "does not match" if unexpected == 1 else "do not match"
-    return f"{unexpected} of {_count(len(cells), 'decision')} {verb} the grants in the config."
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 if __name__ == "__main__":

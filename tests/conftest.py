@@ -14,7 +14,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from harness.aws_mocks import AwsMocks, StackReferenceOutputs
-from harness.program_run import PROJECT_DIR, ProgramRun, stack_reference_outputs
+from harness.program_run import FEW_COLLECTIONS, PROJECT_DIR, ProgramRun, stack_reference_outputs
 from harness.stack_file import run_stack_file
 
 
@@ -23,7 +23,7 @@ def pytest_configure(config: pytest.Config) -> None:
     botocore's service models, the programs' records, the engine's answers) to its end, which the collector's
     default thresholds (700, 10, 10) rescan again and again; a fifth of the CPU of the tests that run in
     process. The programs' runs do the same on their own (harness/program_run.py)."""
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(*FEW_COLLECTIONS)
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -7,7 +7,7 @@ import subprocess
 from types import SimpleNamespace
 
 from harness.program_run import PROJECT_DIR
-from proof import demo
+from proof.access_report import summary
 
 
 def _tree_is_current() -> bool:
@@ -48,8 +48,8 @@ def _cells(*as_expected: bool) -> list:
 
 
 def test_the_summary_agrees_in_number():
-    assert demo.summary(_cells(True)) == "All 1 decision matches the grants in the config."
-    assert demo.summary(_cells(True, True)) == "All 2 decisions match the grants in the config."
-    assert demo.summary(_cells(False)) == "1 of 1 decision does not match the grants in the config."
-    assert demo.summary(_cells(True, False)) == "1 of 2 decisions does not match the grants in the config."
-    assert demo.summary(_cells(False, False, True)) == "2 of 3 decisions do not match the grants in the config."
+    assert summary(_cells(True)) == "All 1 decision matches the grants in the config."
+    assert summary(_cells(True, True)) == "All 2 decisions match the grants in the config."
+    assert summary(_cells(False)) == "1 of 1 decision does not match the grants in the config."
+    assert summary(_cells(True, False)) == "1 of 2 decisions does not match the grants in the config."
+    assert summary(_cells(False, False, True)) == "2 of 3 decisions do not match the grants in the config."

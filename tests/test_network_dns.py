@@ -51,6 +51,14 @@ def test_the_allowed_names_go_first_and_every_other_name_is_blocked(run):
     assert domains(run, block.inputs["firewallDomainListId"]) == ["*"]
 
 
+def test_only_the_allowed_names_trust_where_they_redirect(run):
+    # An endpoint's private name aliases its vpce- name: the allow rule trusts the chain of an allowed name
+    # (CreateFirewallRule, FirewallDomainRedirectionAction), and nothing else does.
+    by_priority = rules(run)
+    assert by_priority[100].inputs["firewallDomainRedirectionAction"] == "TRUST_REDIRECTION_DOMAIN"
+    assert "firewallDomainRedirectionAction" not in by_priority[200].inputs
+
+
 def test_the_rule_group_is_on_the_vpc_and_fails_closed(run):
     vpc = run.one(VPC)
     association = run.one(ASSOCIATION)

@@ -115,6 +115,19 @@ class SessionManager:
 
     def _terminate(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         session_id = json.loads(params["body"])["SessionId"]
+        # A session is tagged aws:ssmmessages:session-id with its starter's user id (Systems Manager User
+        # Guide, "Additional sample IAM policies for Session Manager"), which the session role's grant compares.
+        refused = self._decide(
+            Request(
+                self.principal,
+                "ssm:TerminateSession",
+                self.account.arn("ssm", f"session/{session_id}"),
+                self.account.account_id,
+                {**self.context, "ssm:resourceTag/aws:ssmmessages:session-id": self.context["aws:userid"]},
+            )
+        )
+        if refused:
+            return error(400, "AccessDeniedException", refused)
         self.open_sessions.remove(session_id)
         self.ended.append(session_id)
         return AWSResponse(None, 200, {}, None), {"SessionId": session_id}

@@ -57,7 +57,8 @@ class OpenSession:
 
     @property
     def session_id(self) -> str:
-        return f"{self.person}-" + hashlib.sha256(f"{self.role_id}{self.target}".encode()).hexdigest()[:17]
+        suffix = hashlib.sha256(f"{self.role_id}{self.target}{self.document}".encode()).hexdigest()[:17]
+        return f"{self.person}-{suffix}"
 
     def listed(self, account_id: str) -> dict[str, Any]:
         return {

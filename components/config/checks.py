@@ -19,6 +19,9 @@ _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 SOURCE_IDENTITY_MIN_LENGTH = 2
 """STS rejects a source identity shorter than 2 characters, and each user's name becomes one."""
 
+CUSTOMER_LABEL = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
+"""A customer's label: the their stack puts it in its IAM names (``3P_IAM_Assume_Role-acme``) and outputs, the
+yours stack names it to pick its customer."""
 LINUX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 """A Linux user name that useradd accepts everywhere: lowercase, digits, _ and -, up to 32 characters."""
 SYSTEM_USERS = frozenset(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from components.cli_profile import profiles_written
 from components.config.checks import (
+    CUSTOMER_LABEL,
     SOURCE_IDENTITY_MIN_LENGTH,
     check_account_id,
     check_iam_name,
@@ -82,9 +83,6 @@ _START_URL = re.compile(r"https://[^\s]+")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
 ROLE_ARN = re.compile(r"arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):role/((?:[!-~]+/)?)([A-Za-z0-9_+=,.@-]{1,64})")
 """A role's ARN, with its path (IAM identifiers: ``/`` or ``/`` and printable ASCII and ``/``)."""
-
-_CUSTOMER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
-"""A short label that goes into the customer's IAM names (``3P_IAM_Assume_Role-acme``)."""
 
 
 @dataclass(frozen=True)
@@ -293,7 +291,7 @@ def _customers(values: RawValues, users: tuple[str, ...], *, serving_some: bool)
     customers: list[CustomerConfig] = []
     for entry in values.entries(CUSTOMERS):
         name = entry.required_text(CUSTOMER_NAME)
-        if not _CUSTOMER_NAME.fullmatch(name):
+        if not CUSTOMER_LABEL.fullmatch(name):
             raise ConfigError(
                 entry.key(CUSTOMER_NAME),
                 f"expected 1-20 lowercase letters, digits and -, starting with one, got {shown(name)}",

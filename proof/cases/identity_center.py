@@ -58,14 +58,8 @@ TIME = "2027-01-01T00:00:00Z"
 def helper_hop_1(local_role: str, person: str, *, passes_source_identity: bool = True) -> Context:
     """The context of hop 1 as the helper sends it for ``--source-identity person``: from an Identity Center
     session it passes the person as SourceIdentity too; from a federated session, whose source identity the
-    identity provider set, it passes none (/tmp/notes/helper-sso-interface.md, the helper's contract)."""
-    form = {
-        "Action": "AssumeRole",
-        "Version": "2011-06-15",
-        "RoleArn": local_role,
-        "RoleSessionName": person,
-        "DurationSeconds": "3600",
-    }
+    identity provider set, it passes none (the helper's ``chain.first_hop``)."""
+    form = {"Action": "AssumeRole", "Version": "2011-06-15", "RoleArn": local_role, "RoleSessionName": person}
     if passes_source_identity:
         form["SourceIdentity"] = person
     return assume_role_request(form).context
@@ -463,18 +457,19 @@ class HopTwoNames:
     their: dict[str, Any]
     session_role: str
 
-    def hop_2(self, person: str, action: str = "sts:AssumeRole") -> Request:
+    def hop_2(self, person: str, action: str = "sts:AssumeRole", *, source_identity: bool = True) -> Request:
         """``person``'s local role session (named after them, their source identity set at hop 1) assumes your
-        session role as the helper does: the ExternalId, the same session name, the source identity carried."""
+        session role as the helper does: the ExternalId, the same session name, the source identity carried;
+        or, with ``source_identity`` False, a session that carries none and passes none."""
         caller = assumed_role_arn("aws", self.their["accountId"], LOCAL_ROLE_NAME, person)
         context = {
             "aws:PrincipalArn": self.their["assumeRoleArn"],
             "sts:ExternalId": self.their["externalId"],
-            "aws:SourceIdentity": person,
-            "sts:SourceIdentity": person,
             "sts:RoleSessionName": person,
             "aws:CurrentTime": TIME,
         }
+        if source_identity:
+            context |= {"aws:SourceIdentity": person, "sts:SourceIdentity": person}
         return assume(caller, self.session_role, context, action)
 
 
@@ -494,6 +489,13 @@ def hop_2_cases(n: HopTwoNames, mode: str) -> list[Case]:
             n.hop_2("carol"),
             "ExplicitlyDenied",
             "the local role's own policy denies any source identity not in people, whatever your account's OS users",
+            ONLY_THE_PEOPLE,
+        ),
+        Case(
+            f"{mode}: a local role session without a source identity, named alice, assumes your session role",
+            n.hop_2("alice", source_identity=False),
+            "ExplicitlyDenied",
+            "the people's deny is StringNotEquals, which matches when the key is absent: no name, no way on",
             ONLY_THE_PEOPLE,
         ),
         Case(

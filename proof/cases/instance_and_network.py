@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from components.arns import arn, log_group_arn
+from components.arns import arn, aws_owned_document_arn, log_group_arn
+from components.fleet_policies import RUN_AS_DOCUMENT
 from proof.cases.case import ADMIN, Case
 from proof.cases.references import (
     AGENT,
@@ -66,7 +67,7 @@ def cases(n: Names) -> list[Case]:
     ]
     session_log_group = log_group_arn(YOURS, n.w.yours["sessionLogGroup"])
     # AWS-owned documents' ARNs have an empty account field, which the engine cannot parse: "*" stands in for it.
-    run_as_document = arn("aws", "ssm", REGION, "*", "document/AWS-RunShellScript")
+    run_as_document = aws_owned_document_arn(YOURS, RUN_AS_DOCUMENT)
     association = YOURS.arn("ssm", "association/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f")
     # Every call SSM Agent makes for what this product uses, from the instance through its endpoint.
     agent_calls = [

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from components.config.checks import (
+    CUSTOMER_LABEL,
     LINUX_USER,
     SOURCE_IDENTITY_MIN_LENGTH,
     SUDO_USERS,
@@ -57,7 +58,6 @@ _ROLE_ARN = re.compile(
     r"arn:(aws|aws-cn|aws-us-gov):iam::[0-9]{12}:role/([A-Za-z0-9_+=,.@/-]+/)?[A-Za-z0-9_+=,.@-]{1,64}"
 )
 _EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)
-_CUSTOMER_NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,19}")
 _STACK_NAME = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}")
 
 
@@ -299,7 +299,7 @@ def _trust(party: ObjectValue, *, secret: bool) -> TheirStackReference | Explici
         if not _STACK_NAME.fullmatch(stack):
             raise ConfigError(party.key(STACK), f"expected a stack name such as org/project/stack, got {shown(stack)}")
         customer = party.text(CUSTOMER)
-        if customer is not None and not _CUSTOMER_NAME.fullmatch(customer):
+        if customer is not None and not CUSTOMER_LABEL.fullmatch(customer):
             raise ConfigError(
                 party.key(CUSTOMER), f"expected the customer name its their stack gives you, got {shown(customer)}"
             )
