@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ FIRST_BOOT = "#!/bin/bash\n"
 """User data runs as a script at first boot when it starts with a shebang."""
 
 
+@functools.cache  # the same script for each of a party's instances: compressed once
 def first_boot_user_data(script: str) -> str:
     """The converge script as the instance's user data, gzip-compressed and base64-encoded.
 

@@ -1,20 +1,24 @@
 """Asks a real IAM policy engine for decisions: ``@cloud-copilot/iam-simulate``, run on Node.
 
-Every simulation of one call goes to a single Node process. The engine validates actions, resource
-ARNs and condition keys against AWS's Service Authorization Reference, and evaluates identity
-policies, resource policies (role trust, KMS key policies), cross-account requests and explicit
-denies as AWS does. No decision is computed in Python.
+Every simulation goes to one Node process, started at the first call and kept for the caller's life. The
+engine validates actions, resource ARNs and condition keys against AWS's Service Authorization Reference, and
+evaluates identity policies, resource policies (role trust, KMS key policies), cross-account requests and
+explicit denies as AWS does. No decision is computed in Python.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
+import os
 import shutil
 import subprocess
+import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal, cast
 
 ENGINE_SCRIPT = Path(__file__).with_name("iam_simulate.mjs")
 
@@ -65,26 +69,95 @@ class EngineError(RuntimeError):
     """The engine could not run, or refused a simulation as invalid."""
 
 
+@dataclass
+class _NodeProcess:
+    popen: subprocess.Popen[str]
+    stdin: IO[str]
+    stdout: IO[str]
+    stderr: IO[bytes]
+    """Node's messages, kept in a file: a pipe nobody reads could fill and stop it."""
+    owner: int
+    """The process that started it: one forked from that (a test's child) starts its own."""
+
+    @classmethod
+    def start(cls, script: Path) -> _NodeProcess:
+        node = shutil.which("node")
+        if node is None:
+            raise EngineError("node is not installed; the IAM engine runs on Node.js 20 or later")
+        stderr = tempfile.TemporaryFile()  # noqa: SIM115 (open for the process's whole life)
+        popen = subprocess.Popen(  # noqa: S603 (a fixed script, fed on stdin)
+            [node, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True
+        )
+        return cls(popen, cast(IO[str], popen.stdin), cast(IO[str], popen.stdout), stderr, os.getpid())
+
+    def ask(self, engine_inputs: list[str]) -> list[dict[str, str]]:
+        try:
+            self.stdin.write(f"[{','.join(engine_inputs)}]\n")
+            self.stdin.flush()
+            answer = self.stdout.readline()
+        except BrokenPipeError:
+            answer = ""
+        if not answer:
+            raise self.stopped()
+        return json.loads(answer)
+
+    def stopped(self) -> EngineError:
+        self.popen.wait()
+        self.stderr.seek(0)
+        stderr = self.stderr.read().decode(errors="replace")
+        if "@cloud-copilot/iam-simulate" in stderr and "Cannot find" in stderr:
+            return EngineError("the IAM engine is not installed: run npm ci at the project root")
+        first_line = next((line for line in stderr.splitlines() if line.strip()), "no message")
+        return EngineError(f"the IAM engine failed: {first_line.strip()}")
+
+    def end(self) -> None:
+        """Its input closed, Node finishes and exits."""
+        self.stdin.close()
+        self.popen.wait()
+        self.stderr.close()
+
+
+class _Engine:
+    """The engine running ``script``, in one Node process asked batch after batch (a line of JSON in, a line
+    out): Node's start and the engine's loading of AWS's reference data cost more than most batches. The
+    engine is a pure function of a simulation, so each answer is kept by the simulation's exact JSON and
+    never asked twice."""
+
+    def __init__(self, script: Path) -> None:
+        self.script = script
+        self.process: _NodeProcess | None = None
+        self.decisions: dict[str, Decision] = {}
+        self.lock = threading.Lock()
+
+    def evaluate(self, simulations: Sequence[Simulation]) -> list[Decision]:
+        inputs = [json.dumps(s.engine_input(), sort_keys=True) for s in simulations]
+        with self.lock:
+            unknown = list(dict.fromkeys(i for i in inputs if i not in self.decisions))
+            if unknown:
+                by_input = dict(zip(inputs, simulations, strict=True))
+                for engine_input, result in zip(unknown, self._running().ask(unknown), strict=True):
+                    if "error" in result:
+                        raise EngineError(f"the engine refused {by_input[engine_input].request}: {result['error']}")
+                    self.decisions[engine_input] = result["decision"]
+            return [self.decisions[i] for i in inputs]
+
+    def _running(self) -> _NodeProcess:
+        if self.process is None or self.process.popen.poll() is not None or self.process.owner != os.getpid():
+            self.process = _NodeProcess.start(self.script)
+        return self.process
+
+
+_ENGINES: dict[Path, _Engine] = {}
+
+
+@atexit.register
+def _end_engines() -> None:
+    for engine in _ENGINES.values():
+        if engine.process is not None and engine.process.owner == os.getpid() and engine.process.popen.poll() is None:
+            engine.process.end()
+
+
 def evaluate(simulations: Sequence[Simulation]) -> list[Decision]:
-    """The decision of each simulation, in order, from one Node process."""
-    node = shutil.which("node")
-    if node is None:
-        raise EngineError("node is not installed; the IAM engine runs on Node.js 20 or later")
-    completed = subprocess.run(  # noqa: S603 (a fixed script, fed on stdin)
-        [node, str(ENGINE_SCRIPT)],
-        input=json.dumps([s.engine_input() for s in simulations]),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        if "@cloud-copilot/iam-simulate" in completed.stderr and "Cannot find" in completed.stderr:
-            raise EngineError("the IAM engine is not installed: run npm ci at the project root")
-        first_line = next((line for line in completed.stderr.splitlines() if line.strip()), "no message")
-        raise EngineError(f"the IAM engine failed: {first_line.strip()}")
-    decisions = []
-    for simulation, result in zip(simulations, json.loads(completed.stdout), strict=True):
-        if "error" in result:
-            raise EngineError(f"the engine refused {simulation.request}: {result['error']}")
-        decisions.append(result["decision"])
-    return decisions
+    """The decision of each simulation, in order, from this process's Node process running ENGINE_SCRIPT."""
+    engine = _ENGINES.get(ENGINE_SCRIPT) or _ENGINES.setdefault(ENGINE_SCRIPT, _Engine(ENGINE_SCRIPT))
+    return engine.evaluate(simulations)

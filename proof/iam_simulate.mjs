@@ -1,6 +1,7 @@
-// Evaluates IAM requests with @cloud-copilot/iam-simulate, all in one process.
-// stdin: a JSON array of simulations, each {request, identityPolicies, resourcePolicy?}.
-// stdout: a JSON array, in the same order, of {decision} or {error}.
+// Evaluates IAM requests with @cloud-copilot/iam-simulate, all in one process, batch after batch.
+// stdin: lines, each a JSON array of simulations, each {request, identityPolicies, resourcePolicy?}.
+// stdout: for each line, a line: a JSON array, in the same order, of {decision} or {error}.
+import { createInterface } from 'node:readline'
 import { runSimulation } from '@cloud-copilot/iam-simulate'
 
 // ssmmessages:OpenDataChannel: the Service Authorization Reference gives it no resource type, so the engine
@@ -14,20 +15,18 @@ const session = (await data.readResourceTypes('ssm')).session
   { name: session.key, required: true, conditionKeys: [], dependentActions: [] }
 ]
 
-const chunks = []
-for await (const chunk of process.stdin) chunks.push(chunk)
-const simulations = JSON.parse(Buffer.concat(chunks).toString('utf8'))
-
-const results = []
-for (const simulation of simulations) {
-  const response = await runSimulation(
-    { serviceControlPolicies: [], resourceControlPolicies: [], ...simulation },
-    {}
-  )
-  results.push(
-    response.resultType === 'error'
-      ? { error: JSON.stringify(response.errors) }
-      : { decision: response.overallResult }
-  )
+for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+  const results = []
+  for (const simulation of JSON.parse(line)) {
+    const response = await runSimulation(
+      { serviceControlPolicies: [], resourceControlPolicies: [], ...simulation },
+      {}
+    )
+    results.push(
+      response.resultType === 'error'
+        ? { error: JSON.stringify(response.errors) }
+        : { decision: response.overallResult }
+    )
+  }
+  process.stdout.write(JSON.stringify(results) + '\n')
 }
-process.stdout.write(JSON.stringify(results))

@@ -6,7 +6,7 @@ condition could break and nothing would say so.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from components.contract import RUN_AS_TAG
@@ -19,6 +19,8 @@ from components.remote_access_policies import (
 )
 from components.session_access_policies import PORT_DOCUMENT_SID
 from proof.access_model import RegisteredPolicies
+from proof.cases import decide_over
+from proof.cases.case import Case
 
 Mutation = Callable[[RegisteredPolicies], RegisteredPolicies]
 
@@ -169,3 +171,15 @@ def mutations(tag_key: str) -> dict[str, Mutation]:
         "port forwarding through the party's own port document": without_statement(PORT_DOCUMENT_SID),
         "port forwarding ends at the expiry": without_condition_key("aws:CurrentTime", sid=PORT_DOCUMENT_SID),
     }
+
+
+def unnoticed(mutations: Mapping[str, Mutation], policies: RegisteredPolicies, cases: list[Case]) -> dict[str, str]:
+    """Each mutation that the decision table does not notice, and why: it removed nothing, or no case is then
+    decided otherwise than expected. The engine decides every mutated table in one call."""
+    mutated = {name: mutate(policies) for name, mutate in mutations.items()}
+    decided = decide_over(list(mutated.values()), cases)
+    missed = {name: "nothing was removed" for name, changed in mutated.items() if changed == policies}
+    for name, decisions in zip(mutated, decided, strict=True):
+        if name not in missed and all(d == c.expected for c, d in zip(cases, decisions, strict=True)):
+            missed[name] = "no decision changes: the table misses a case"
+    return missed

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import dataclasses
 import functools
 import gc
+import os
+import sys
 import urllib.request
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +27,17 @@ def pytest_configure(config: pytest.Config) -> None:
     default thresholds (700, 10, 10) rescan again and again; a fifth of the CPU of the tests that run in
     process. The programs' runs do the same on their own (harness/program_run.py)."""
     gc.set_threshold(*FEW_COLLECTIONS)
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker, whose results have gone to the controller
+        atexit.register(_exit_without_freeing)
+
+
+def _exit_without_freeing() -> None:
+    """A worker ends holding near a gigabyte of small objects, which the interpreter would free one by one
+    while the controller waits (seconds); the operating system takes the memory back at once. Registered
+    first, this runs after every other exit handler."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -125,16 +139,23 @@ def aws_home(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def moto_endpoint():
-    """moto's STS and IAM served on loopback, from no account at all (moto keeps them in the process)."""
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto served on loopback, one server for the whole test process: its stop waits out the server's
+    half-second poll, which per test would cost more than most tests."""
     server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))  # noqa: S310
-    yield endpoint
+    yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture
+def moto_endpoint(moto_server) -> str:
+    """moto's STS and IAM (and the rest) served on loopback, from no account at all: the state of every
+    earlier test is reset first (moto keeps it in the process)."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST"))  # noqa: S310
+    return moto_server
 
 
 def agent_buckets_of_the_guide(region: str, *, macos: bool = False) -> list[str]:

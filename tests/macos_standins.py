@@ -1,9 +1,17 @@
 """Stand-ins for the macOS tools the Run As script's macOS branch calls, for a test on Linux.
 
-Each tool is a two-line wrapper that runs this file with the tool's name first. It knows only the
-forms of each command the script (or SSM Agent, for ``id``) may use, as macOS documents them; any other form
-is a mistake: it is recorded as such and the command fails. Directory Services (users, groups, attributes),
-pwpolicy's account state and pf's running rules live in a JSON state file; every call is appended to a log.
+Each tool knows only the forms of each command the script (or SSM Agent, for ``id``) may use, as macOS
+documents them; any other form is a mistake: it is recorded as such and the command fails. Directory Services
+(users, groups, attributes), pwpolicy's account state and pf's running rules live in a JSON state file; every
+call is appended to a log.
+
+One stand-in process serves every call of a run (``serve``, started with ``-S -I``: no site packages are
+needed): a Python process started per call cost ~44 ms a call, and a converge makes dozens. Each tool on
+PATH is a small bash stub (``stub``) that sends its arguments to the server and exits with the status the
+server answers; the server writes the tool's output to the stub's own stdout and stderr (``/proc/PID/fd``),
+so a caller sees what the tool prints, as it would see the real tool's. The server runs in the caller's
+namespace, so paths (``/etc/pf.conf``) mean to it what they mean to the caller.
+
 Processes are the real ones of the test's namespace: the script ends them with perl and ps, which do the same
 on both systems (kill(2) of pid -1 as the user, ``ps -U``).
 
@@ -12,16 +20,20 @@ pf decides only by what the running ruleset evaluates, as pf does: the main rule
 directly beneath ``name`` (pf.conf(5), ANCHORS). Rules in an anchor nothing evaluates decide nothing
 (``refused``).
 
-    STANDIN_STATE=state.json STANDIN_LOG=calls.jsonl PATH=<wrappers>:$PATH bash script.sh
+    python -S -I macos_standins.py SERVER state.json calls.jsonl & PATH=<stubs>:$PATH bash script.sh
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import shlex
 import shutil
 import sys
+import traceback
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -227,16 +239,94 @@ TOOLS = {
 }
 
 
-def main() -> int:
-    tool, args = sys.argv[1], sys.argv[2:]
-    state_file = Path(os.environ["STANDIN_STATE"])
-    state = json.loads(state_file.read_text())
-    with Path(os.environ["STANDIN_LOG"]).open("a") as log:
+FIFOS = ("turn", "requests", "replies")
+"""Through which the stubs talk to the server: the one byte whose holder may call (so that each answer is its
+caller's), the calls, and the answers."""
+
+
+def stub(tool: str, server: Path) -> str:
+    """The executable that stands in for ``tool``: it takes the turn, sends ``PID CWD TOOL N ARGS...``
+    (NUL-separated) to the server at ``server``, hands the turn on and exits with the status the server
+    answered. Only builtins run (a lock taken with flock(1) cost a process a call); a stub that gets no turn
+    or no answer fails after a minute rather than hang the test."""
+    turn, requests, replies = (shlex.quote(str(server / fifo)) for fifo in FIFOS)
+    no_server = f'{{ echo "{tool}: no answer from the stand-in server" >&2; exit 70; }}'
+    return (
+        "#!/bin/bash\n"
+        # The server writes to fds 3 and 4, the stub's stdout and stderr: fd 1 is the FIFO while printf runs.
+        f"exec 3>&1 4>&2 5<>{turn} 6<>{requests} 7<>{replies} || exit 70\n"
+        f"read -r -n 1 -t 60 _ <&5 || {no_server}\n"
+        f'printf \'%s\\0\' "$$" "$PWD" {tool} "$#" "$@" >&6\n'
+        f"read -r -t 60 status <&7 || {no_server}\n"
+        "printf t >&5\n"
+        'exit "$status"\n'
+    )
+
+
+def make_server(server: Path) -> None:
+    """The FIFOs through which the stubs talk to a server at ``server``."""
+    server.mkdir()
+    for fifo in FIFOS:
+        os.mkfifo(server / fifo)
+
+
+def answer(state: dict, state_file: Path, log_file: Path, pid: str, cwd: str, tool: str, args: list[str]) -> int:
+    """Runs one call as its process would: in its working directory, its output to its stdout and stderr (a
+    stdout no one reads any more ends a process with SIGPIPE: status 141). The state is saved before the
+    answer, since the run may end the server any time after."""
+    with log_file.open("a") as log:
         log.write(json.dumps({"tool": tool, "args": args}) + "\n")
-    status = TOOLS[tool](state, args)
+    os.chdir(cwd)
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            status = TOOLS[tool](state, args)
+        except Exception:  # as a Python tool that raised would end: a traceback, and status 1
+            traceback.print_exc()
+            status = 1
     state_file.write_text(json.dumps(state, indent=1, sort_keys=True))
+    for fd, text in ((3, out.getvalue()), (4, err.getvalue())):  # the stub's stdout and stderr (``stub``)
+        if text and not write_to(f"/proc/{pid}/fd/{fd}", text) and fd == 3:
+            status = 141
     return status
 
 
+def write_to(stream: str, text: str) -> bool:
+    """Writes ``text`` to ``stream`` (one of a process's open files), or returns False: a pipe no one reads any
+    more (whose open, blocking, would wait for a reader for ever). A stream the caller closed takes nothing."""
+    try:
+        fd = os.open(stream, os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return True
+    except OSError:  # ENXIO: a pipe without a reader
+        return False
+    os.set_blocking(fd, True)
+    try:
+        with open(fd, "w") as file:
+            file.write(text)
+    except BrokenPipeError:
+        return False
+    return True
+
+
+def serve(server: Path, state_file: Path, log_file: Path) -> None:
+    """Answers the stubs' calls, one at a time, until the run ends this process."""
+    os.environ["STANDIN_LOG"] = str(log_file)  # where ``wrong`` records a call macOS would not take
+    state = json.loads(state_file.read_text())
+    # Opened for reading and writing, so no open waits for a stub, nor does a stub's leaving end them.
+    turn, requests, replies = (os.open(server / fifo, os.O_RDWR) for fifo in FIFOS)
+    os.write(turn, b"t")  # the first stub's turn
+    fields: list[str] = []
+    unread = b""
+    while True:
+        *done, unread = (unread + os.read(requests, 65536)).split(b"\0")
+        fields += [field.decode(errors="surrogateescape") for field in done]
+        while len(fields) >= 4 and len(fields) >= 4 + int(fields[3]):  # a whole call has come
+            pid, cwd, tool, count = fields[:4]
+            args, fields = fields[4 : 4 + int(count)], fields[4 + int(count) :]
+            status = answer(state, state_file, log_file, pid, cwd, tool, args)
+            os.write(replies, f"{status}\n".encode())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    serve(*map(Path, sys.argv[1:4]))

@@ -8,11 +8,16 @@ look at the parameters the helper sends, or use the IAM engine of the access pro
 from __future__ import annotations
 
 import configparser
+import functools
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import moto.sts.responses
 import pytest
 
@@ -43,17 +48,45 @@ class ChainAccounts:
     external_id: str = field(repr=False)
 
 
-def admin_session(account: str, endpoint_url: str | None) -> boto3.Session:
-    """A session acting in ``account`` (moto answers any AssumeRole)."""
-    sts = boto3.client(
+@functools.cache
+def _service_data() -> botocore.loaders.Loader:
+    """The SDK's service models and endpoints, read once per test process: a new session reads and parses them
+    again (a fifth of a second each), which is most of what creating one costs."""
+    return botocore.loaders.create_loader()
+
+
+def sdk_session(botocore_session: botocore.session.Session | None = None, **options: Any) -> boto3.Session:
+    """A new boto3 session, as ``boto3.Session(**options)`` makes it (its own profile, credentials, config and
+    credential providers, read afresh), that reads the SDK's data through the shared loader. (boto3 adds its
+    data path to that loader again for each session: the loader caches what it finds, so it costs nothing.)"""
+    core = botocore_session or botocore.session.get_session()
+    core.register_component("data_loader", _service_data())
+    return boto3.Session(botocore_session=core, **options)
+
+
+@functools.cache
+def _setup_session() -> boto3.Session:
+    """The one session of every setup client (each given its own keys), for the whole test process: it reads no
+    configuration file, so no test's ~/.aws reaches another's setup."""
+    core = botocore.session.get_session()
+    core.set_config_variable("config_file", os.devnull)
+    return sdk_session(core)
+
+
+def admin_client(service: str, account: str, endpoint_url: str | None) -> Any:
+    """A client of ``service`` acting in ``account`` (moto answers any AssumeRole)."""
+    setup = _setup_session()
+    sts = setup.client(
         "sts", region_name=REGION, endpoint_url=endpoint_url, aws_access_key_id="setup", aws_secret_access_key="setup"
     )
     credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/setup", RoleSessionName="setup")["Credentials"]
-    return boto3.Session(
+    return setup.client(
+        service,
+        region_name=REGION,
+        endpoint_url=endpoint_url,
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
-        region_name=REGION,
     )
 
 
@@ -70,7 +103,7 @@ def create_chain_accounts(
     local_role_arn = iam_role_arn("aws", their_account, LOCAL_ROLE_NAME)
     your_role_arn = iam_role_arn("aws", YOUR_ACCOUNT, your_role_name)
 
-    their_iam = admin_session(their_account, endpoint_url).client("iam", endpoint_url=endpoint_url)
+    their_iam = admin_client("iam", their_account, endpoint_url)
     their_iam.create_user(UserName="alice", Path=users_path("their"))
     key = their_iam.create_access_key(UserName="alice")["AccessKey"]
     their_iam.create_group(GroupName=REMOTE_ACCESS_GROUP_NAME)
@@ -92,7 +125,7 @@ def create_chain_accounts(
         PolicyDocument=json.dumps(local_role_permissions_policy(your_role_arn, external_id, os_user_prefix)),
     )
 
-    your_iam = admin_session(YOUR_ACCOUNT, endpoint_url).client("iam", endpoint_url=endpoint_url)
+    your_iam = admin_client("iam", YOUR_ACCOUNT, endpoint_url)
     your_iam.create_role(
         RoleName=your_role_name,
         AssumeRolePolicyDocument=json.dumps(

@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import boto3
-
 from harness.aws_mocks import AwsMocks
 from tests.conftest import run_their
 from tests.moto_accounts import (
@@ -21,6 +19,7 @@ from tests.moto_accounts import (
     YOUR_ACCOUNT,
     create_chain_accounts,
     record_assume_role_requests,
+    sdk_session,
     write_aws_files,
 )
 
@@ -36,7 +35,7 @@ def test_the_pasted_profile_chains_alice_into_your_session_role(moto_endpoint, a
     )
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)  # every AWS call, the helper's too, goes to moto
 
-    identity = boto3.Session(profile_name="third-party-a").client("sts", region_name=REGION).get_caller_identity()
+    identity = sdk_session(profile_name="third-party-a").client("sts", region_name=REGION).get_caller_identity()
     assert identity["Account"] == YOUR_ACCOUNT
     assert identity["Arn"] == f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"
     cache = aws_home / ".aws" / "third-party-ec2-access" / "cache"

@@ -20,7 +20,13 @@ from components.arns import AwsAccount, mfa_device_arn
 from proof.cases.world import THEIR_A, THEIR_B, Names, without
 from proof.chain_requests import SET_BY_AWS, AssumeRoleRequest, assume_role_request
 from proof.iam_engine import Request, evaluate
-from tests.moto_accounts import REGION, create_chain_accounts, record_assume_role_requests, write_aws_files
+from tests.moto_accounts import (
+    REGION,
+    create_chain_accounts,
+    record_assume_role_requests,
+    sdk_session,
+    write_aws_files,
+)
 from tests.test_access_proof import Proof, proof  # noqa: F401 (the proof's world and registered policies)
 
 MFA_CODE = "123456"
@@ -95,7 +101,7 @@ def helper_chain(request, proof: Proof, moto_endpoint, aws_home, monkeypatch) ->
     monkeypatch.setenv("THIRD_PARTY_EC2_ACCESS_MFA_CODE", MFA_CODE)  # read only when the profile asks for MFA
     requests = record_assume_role_requests(monkeypatch)
     profile = section.removeprefix("profile ")
-    identity = boto3.Session(profile_name=profile).client("sts", region_name=REGION).get_caller_identity()
+    identity = sdk_session(profile_name=profile).client("sts", region_name=REGION).get_caller_identity()
     assert identity["Arn"].endswith("/alice")
     hop_1, hop_2 = (assume_role_request(form) for form in requests)
     signer = boto3.client(
@@ -128,60 +134,70 @@ def proof_hops(chain: HelperChain, n: Names) -> tuple[dict, dict]:
     return hop_1, hop_2
 
 
-def test_the_proofs_hop_contexts_are_the_ones_the_helper_sends(helper_chain, proof: Proof):  # noqa: F811
+def test_the_proofs_hops_are_the_helpers_own_requests_and_decide_them(helper_chain, proof: Proof):  # noqa: F811
+    """Three claims on one chain of the helper's (a chain costs a run of the helper): each is a function below,
+    and each of its assertions says which claim failed."""
+    the_proofs_hop_contexts_are_the_ones_the_helper_sends(helper_chain, proof)
+    what_aws_sets_in_the_proofs_hops_is_what_the_helpers_chain_gives_it(helper_chain, proof)
+    the_registered_policies_decide_the_helpers_own_requests(helper_chain, proof)
+
+
+def the_proofs_hop_contexts_are_the_ones_the_helper_sends(chain: HelperChain, proof: Proof) -> None:  # noqa: F811
+    claim = "the proof's hop contexts are the ones the helper sends"
     n = Names(proof.world)
-    hop_1, hop_2 = proof_hops(helper_chain, n)
-    external_id = helper_chain.outputs["externalId"]
-    assert shown(helper_chain.hop_1.context, external_id) == shown(request_keys(hop_1), external_id)
-    assert shown(helper_chain.hop_2.context, external_id) == shown(request_keys(hop_2), external_id)
+    hop_1, hop_2 = proof_hops(chain, n)
+    external_id = chain.outputs["externalId"]
+    assert shown(chain.hop_1.context, external_id) == shown(request_keys(hop_1), external_id), f"{claim}: hop 1"
+    assert shown(chain.hop_2.context, external_id) == shown(request_keys(hop_2), external_id), f"{claim}: hop 2"
     # What the proof adds beyond the parameters is only what AWS sets.
-    assert set(hop_1) - set(helper_chain.hop_1.context) <= set(SET_BY_AWS)
-    assert set(hop_2) - set(helper_chain.hop_2.context) <= set(SET_BY_AWS)
+    assert set(hop_1) - set(chain.hop_1.context) <= set(SET_BY_AWS), f"{claim}: hop 1 adds only what AWS sets"
+    assert set(hop_2) - set(chain.hop_2.context) <= set(SET_BY_AWS), f"{claim}: hop 2 adds only what AWS sets"
 
 
-def test_what_aws_sets_in_the_proofs_hops_is_what_the_helpers_chain_gives_it(helper_chain, proof: Proof):  # noqa: F811
+def what_aws_sets_in_the_proofs_hops_is_what_the_helpers_chain_gives_it(chain: HelperChain, proof: Proof) -> None:  # noqa: F811
     """The proof's keys that no parameter sets, each as AWS sets it from this chain. aws:CurrentTime is
     AWS's clock, not the chain's: the proof fixes an instant before the party's expiry (its time cases
     decide the other side), so it is the one key left out here."""
+    claim = "what AWS sets in the proof's hops is what the helper's chain gives it"
     n = Names(proof.world)
-    hop_1, hop_2 = proof_hops(helper_chain, n)
+    hop_1, hop_2 = proof_hops(chain, n)
 
     def set_by_aws(context: dict) -> dict:
         return {key: value for key, value in context.items() if key in SET_BY_AWS and key != "aws:CurrentTime"}
 
-    if helper_chain.party == "A":  # the table's hop 1 is party A's alice, signing with her own key
-        assert helper_chain.signer == n.alice
-        assert set_by_aws(hop_1) == {"aws:PrincipalArn": helper_chain.signer, "aws:username": "alice"}
+    if chain.party == "A":  # the table's hop 1 is party A's alice, signing with her own key
+        assert chain.signer == n.alice, f"{claim}: hop 1's signer"
+        assert set_by_aws(hop_1) == {"aws:PrincipalArn": chain.signer, "aws:username": "alice"}, f"{claim}: hop 1"
     # hop 2's caller is hop 1's session, which carries the source identity hop 1 set.
-    assert helper_chain.hop_1.session_arn == n.local(helper_chain.account, "alice")
-    assert set_by_aws(hop_2) == {"aws:SourceIdentity": helper_chain.hop_1.context["sts:SourceIdentity"]}
+    assert chain.hop_1.session_arn == n.local(chain.account, "alice"), f"{claim}: hop 2's caller"
+    assert set_by_aws(hop_2) == {"aws:SourceIdentity": chain.hop_1.context["sts:SourceIdentity"]}, f"{claim}: hop 2"
     # The roles asked for are the ones the proof decides on.
-    assert helper_chain.hop_1.role_arn == helper_chain.outputs["assumeRoleArn"]
-    assert helper_chain.hop_2.role_arn == n.session_role(helper_chain.party)
+    assert chain.hop_1.role_arn == chain.outputs["assumeRoleArn"], f"{claim}: hop 1's role"
+    assert chain.hop_2.role_arn == n.session_role(chain.party), f"{claim}: hop 2's role"
 
 
-def test_the_registered_policies_decide_the_helpers_own_requests(helper_chain, proof: Proof):  # noqa: F811
+def the_registered_policies_decide_the_helpers_own_requests(chain: HelperChain, proof: Proof) -> None:  # noqa: F811
     """Every action each hop of the helper's is authorized as, with AWS's keys as the chain sets them."""
-    user = helper_chain.signer
+    user = chain.signer
     now = {"aws:CurrentTime": proof.world.before_expiry}
     hop_1_keys = {"aws:PrincipalArn": user, "aws:username": user.rsplit("/", 1)[1], **now}
-    hop_2_keys = {"aws:SourceIdentity": str(helper_chain.hop_1.context["sts:SourceIdentity"]), **now}
+    hop_2_keys = {"aws:SourceIdentity": str(chain.hop_1.context["sts:SourceIdentity"]), **now}
     requests = [
         Request(caller, action, hop.role_arn, hop.role_arn.split(":")[4], {**hop.context, **aws_keys})
         for caller, hop, aws_keys in [
-            (user, helper_chain.hop_1, hop_1_keys),
-            (helper_chain.hop_1.session_arn, helper_chain.hop_2, hop_2_keys),
+            (user, chain.hop_1, hop_1_keys),
+            (chain.hop_1.session_arn, chain.hop_2, hop_2_keys),
         ]
         for action in hop.actions
     ]
     decisions = evaluate([proof.policies.simulation(request) for request in requests])
     decided = {(request.resource, request.action): d for request, d in zip(requests, decisions, strict=True)}
     # Party A requires MFA: without it, its trust refuses hop 1 (the table's "alice without MFA").
-    hop_1_expected = "ImplicitlyDenied" if helper_chain.party == "A" and not helper_chain.mfa else "Allowed"
+    hop_1_expected = "ImplicitlyDenied" if chain.party == "A" and not chain.mfa else "Allowed"
     assert decided == {
-        **{(helper_chain.hop_1.role_arn, action): hop_1_expected for action in helper_chain.hop_1.actions},
-        **{(helper_chain.hop_2.role_arn, action): "Allowed" for action in helper_chain.hop_2.actions},
-    }
+        **{(chain.hop_1.role_arn, action): hop_1_expected for action in chain.hop_1.actions},
+        **{(chain.hop_2.role_arn, action): "Allowed" for action in chain.hop_2.actions},
+    }, "the registered policies decide the helper's own requests"
 
 
 # -- the derivation itself ------------------------------------------------------------------------------

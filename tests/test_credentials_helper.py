@@ -31,6 +31,7 @@ from tests.moto_accounts import (
     ChainAccounts,
     create_chain_accounts,
     record_assume_role_requests,
+    sdk_session,
     write_aws_files,
 )
 
@@ -50,13 +51,14 @@ class Outcome:
 
 
 class RecordingSessions:
-    """The helper's boto3 sessions, with every AssumeRole's parameters recorded."""
+    """The helper's boto3 sessions, a new one per run as the helper makes it, with every AssumeRole's
+    parameters recorded."""
 
     def __init__(self) -> None:
         self.assume_role_calls: list[dict] = []
 
     def __call__(self, profile: str) -> boto3.Session:
-        session = boto3.Session(profile_name=profile)
+        session = sdk_session(profile_name=profile)
         session.events.register(
             "before-parameter-build.sts.AssumeRole", lambda params, **_: self.assume_role_calls.append(dict(params))
         )
@@ -114,13 +116,14 @@ def test_it_prints_credential_process_json_for_your_session_role(accounts):
     assert set(output) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
     assert output["Version"] == 1
     assert datetime.fromisoformat(output["Expiration"]).tzinfo is not None
-    identity = boto3.client(
+    sts = sdk_session().client(
         "sts",
         region_name=REGION,
         aws_access_key_id=output["AccessKeyId"],
         aws_secret_access_key=output["SecretAccessKey"],
         aws_session_token=output["SessionToken"],
-    ).get_caller_identity()
+    )
+    identity = sts.get_caller_identity()
     assert identity["Account"] == YOUR_ACCOUNT
     assert identity["Arn"] == f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"
 
@@ -278,7 +281,7 @@ def stubbed(stub):
 
     class Sessions:
         def __init__(self) -> None:
-            self.sts = boto3.client("sts", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
+            self.sts = sdk_session().client("sts", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="y")
             self.stubber = Stubber(self.sts)
             stub(self.stubber)
             self.stubber.activate()

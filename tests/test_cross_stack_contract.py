@@ -12,7 +12,7 @@ import pytest
 from harness.aws_mocks import AwsMocks
 from harness.program_run import ProgramRun, stack_reference_outputs
 from harness.wire import Secret, plain_occurrences
-from tests.conftest import THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
+from tests.conftest import THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, their_stack_references
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +24,12 @@ def their_runs() -> dict[str, ProgramRun]:
 
 
 @pytest.fixture(scope="module")
-def yours_run_from_their_runs(their_runs) -> ProgramRun:
+def yours_run_from_their_runs(their_runs, yours_run) -> ProgramRun:
+    """The reference yours run, which read these their runs' outputs: its stack references are what a
+    StackReference reads of each (the mocks answer the same program and config alike, run after run)."""
     references = {THEIR_STACKS[party][0]: stack_reference_outputs(run) for party, run in their_runs.items()}
-    return run_yours(yours_mocks(stack_references=references))
+    assert references == their_stack_references(), "the yours run read other their stacks than these"
+    return yours_run
 
 
 def session_role(run: ProgramRun, role_arn: str):

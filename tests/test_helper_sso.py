@@ -8,6 +8,10 @@ answers exactly the request botocore sends (AWS SSO Portal API Reference: GetRol
 /federation/credentials?role_name=&account_id= with the token in x-amz-sso_bearer_token, unsigned) with a
 session of the permission set's role that moto's STS mints, as Identity Center's own session is one of that
 role. STS and IAM are moto's, on loopback.
+
+The claims on how botocore finds each form of profile's sign-in run the profile's line in this process
+(``in_process``: the helper's own boto3 resolves the source profile, whoever runs it); one sign-in and one
+refusal go through the real AWS CLI, end to end.
 """
 
 from __future__ import annotations
@@ -22,13 +26,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import pytest
 
 from harness.aws_mocks import AwsMocks
 from tests.conftest import run_their
-from tests.moto_accounts import REGION, THEIR_ACCOUNT, create_chain_accounts, record_assume_role_requests
-from tests.test_helper_under_the_aws_cli import BIN, SESSION_ARN, aws_cli_failure, aws_cli_succeeds, documented
+from tests.moto_accounts import REGION, THEIR_ACCOUNT, create_chain_accounts, record_assume_role_requests, sdk_session
+from tests.test_credentials_helper import Outcome
+from tests.test_helper_under_the_aws_cli import (
+    BIN,
+    SESSION_ARN,
+    aws_cli_failure,
+    aws_cli_succeeds,
+    documented,
+    in_process,
+)
 
 SOURCE_PROFILE = "third-party-a-source"
 PERMISSION_SET = "ThirdPartyEc2Access"
@@ -74,7 +85,7 @@ def portal(moto_endpoint) -> Iterator[Portal]:
     """GetRoleCredentials as the portal answers it: the permission set's role session for a token it issued
     and an account and role assigned to the user; 401 UnauthorizedException for any other token (what
     botocore turns into UnauthorizedSSOTokenError), 403 ForbiddenException "No access" for an unassigned role."""
-    sts = boto3.client(
+    sts = sdk_session().client(
         "sts", region_name=REGION, endpoint_url=moto_endpoint, aws_access_key_id="x", aws_secret_access_key="y"
     )
     role_arn = f"arn:aws:iam::{THEIR_ACCOUNT}:role/aws-reserved/sso.amazonaws.com/{REGION}/{IDENTITY_CENTER_ROLE}"
@@ -123,7 +134,8 @@ def portal(moto_endpoint) -> Iterator[Portal]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop's next poll: a short one, not the half second it defaults to.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     state.endpoint = f"http://127.0.0.1:{server.server_port}"
     yield state
@@ -192,6 +204,27 @@ def the_helpers(requests: list[dict[str, list[str]]]) -> list[dict[str, str]]:
     ]
 
 
+def signed_in_as(outcome: Outcome, moto_endpoint: str) -> str:
+    """Whom the credentials the helper printed act as, by moto's STS."""
+    credentials = outcome.credentials()
+    sts = sdk_session().client(
+        "sts",
+        region_name=REGION,
+        endpoint_url=moto_endpoint,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    return sts.get_caller_identity()["Arn"]
+
+
+def failure_line(outcome: Outcome) -> str:
+    """The one line the helper's failure printed, asserting it failed with nothing on standard output."""
+    assert (outcome.status, outcome.stdout) == (1, ""), outcome.stderr
+    [line] = outcome.stderr.splitlines()  # one line, no traceback
+    return line
+
+
 IN_AN_HOUR = datetime.now(UTC) + timedelta(hours=1)
 
 
@@ -204,7 +237,8 @@ def test_an_identity_center_profile_signs_alice_in_and_the_chain_goes_by_her_ses
     sign_in(tmp_path, form, "alice-sso-access-token", IN_AN_HOUR)
     requests = record_assume_role_requests(monkeypatch)
 
-    assert SESSION_ARN in aws_cli_succeeds(env)
+    outcome = in_process(env, monkeypatch)
+    assert signed_in_as(outcome, moto_endpoint) == SESSION_ARN
     assert portal.requests == [
         {
             "path": "/federation/credentials",
@@ -226,7 +260,8 @@ def test_an_identity_center_profile_signs_alice_in_and_the_chain_goes_by_her_ses
 def test_with_source_identity_an_identity_center_session_goes_by_the_attribute_it_names(
     tmp_path, moto_endpoint, portal, helper_profile, monkeypatch
 ):
-    """The stack maps another attribute than the user name: the line passes its value, set at hop 1."""
+    """The stack maps another attribute than the user name: the line passes its value, set at hop 1. Under
+    the real AWS CLI: its command signs in as the session the chain made from the Identity Center one."""
     env = alice_with_sso(
         tmp_path, moto_endpoint, portal, helper_profile, "sso-session", extra=" --source-identity alice.smith"
     )
@@ -248,21 +283,22 @@ def test_an_expired_sign_in_is_one_line_saying_to_run_aws_sso_login(
     sign_in(tmp_path, form, "alice-sso-access-token", datetime.now(UTC) - timedelta(minutes=1))
     requests = record_assume_role_requests(monkeypatch)
 
-    line = aws_cli_failure(env)  # exits non-zero, one line, no traceback
+    line = failure_line(in_process(env, monkeypatch))
     assert line == SIGN_IN_LINE
     assert documented(line)
     assert (portal.requests, requests) == ([], [])  # botocore sees the expiry itself: no call is made
 
 
 @pytest.mark.parametrize("form", sorted(SSO_PROFILES))
-def test_no_sign_in_yet_is_the_same_line(form, tmp_path, moto_endpoint, portal, helper_profile):
+def test_no_sign_in_yet_is_the_same_line(form, tmp_path, moto_endpoint, portal, helper_profile, monkeypatch):
     env = alice_with_sso(tmp_path, moto_endpoint, portal, helper_profile, form)
-    assert aws_cli_failure(env) == SIGN_IN_LINE
+    assert failure_line(in_process(env, monkeypatch)) == SIGN_IN_LINE
     assert portal.requests == []
 
 
 def test_a_token_the_portal_refuses_is_the_same_line(tmp_path, moto_endpoint, portal, helper_profile):
-    """A token not yet expired that the portal no longer honours (signed out elsewhere, or revoked)."""
+    """A token not yet expired that the portal no longer honours (signed out elsewhere, or revoked), under the
+    real AWS CLI: the line is all it shows (it exits non-zero, one line, no traceback)."""
     env = alice_with_sso(tmp_path, moto_endpoint, portal, helper_profile, "sso-session")
     sign_in(tmp_path, "sso-session", "a-token-signed-out-elsewhere", IN_AN_HOUR)
     assert aws_cli_failure(env) == SIGN_IN_LINE

@@ -1,14 +1,18 @@
 """The helper as people meet it: the real AWS CLI runs it as the pasted profile's credential_process, in a
-real pseudo-terminal when MFA is asked, against moto's STS and IAM served on loopback.
+real pseudo-terminal when MFA is asked, against moto's STS and IAM served on loopback. Where a test only needs
+the helper to have run (a cache to fill), the profile's line runs in this process (``in_process``).
 """
 
 from __future__ import annotations
 
+import configparser
+import io
 import os
 import pty
 import re
 import select
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -17,12 +21,23 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+import botocore.credentials
+import botocore.tokens
 import pytest
+from third_party_ec2_access_credentials.cli import main
 
 from harness.aws_mocks import AwsMocks
 from harness.program_run import PROJECT_DIR
 from tests.conftest import run_their
-from tests.moto_accounts import REGION, THEIR_ACCOUNT, YOUR_ACCOUNT, create_chain_accounts, write_aws_files
+from tests.moto_accounts import (
+    REGION,
+    THEIR_ACCOUNT,
+    YOUR_ACCOUNT,
+    create_chain_accounts,
+    sdk_session,
+    write_aws_files,
+)
+from tests.test_credentials_helper import Outcome
 from tests.test_helper_messages import HELPER_README, readme_table
 
 BIN = Path(sys.executable).parent
@@ -30,13 +45,18 @@ BIN = Path(sys.executable).parent
 SESSION_ARN = f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"
 
 
+@pytest.fixture(scope="module")
+def their_outputs() -> dict:
+    """The outputs of a their stack that requires MFA (its program run under mocks once: every test reads them)."""
+    return run_their(AwsMocks(account_id=THEIR_ACCOUNT), requireMfa=True).stack_outputs
+
+
 @pytest.fixture
-def alice(moto_endpoint, aws_home) -> dict[str, str]:
+def alice(moto_endpoint, aws_home, their_outputs) -> dict[str, str]:
     """alice's home with the profile of a their stack that requires MFA pasted, and her environment."""
-    their = run_their(AwsMocks(account_id=THEIR_ACCOUNT), requireMfa=True).stack_outputs
-    accounts = create_chain_accounts(moto_endpoint, external_id=their["externalId"])
+    accounts = create_chain_accounts(moto_endpoint, external_id=their_outputs["externalId"])
     write_aws_files(
-        aws_home, accounts, config_text=their["awsCliConfig"]["alice"], source_profile="third-party-a-source"
+        aws_home, accounts, config_text=their_outputs["awsCliConfig"]["alice"], source_profile="third-party-a-source"
     )
     return {
         "HOME": str(aws_home),
@@ -50,13 +70,16 @@ def alice(moto_endpoint, aws_home) -> dict[str, str]:
 
 def in_a_terminal(command: list[str], env: dict[str, str], answer: str | None) -> tuple[int, str]:
     """Runs ``command`` in a new pseudo-terminal, its controlling terminal, as a person would; types
-    ``answer`` each time it is asked for an MFA code. Returns the exit status and everything the terminal
-    showed."""
+    ``answer`` each time it is asked for an MFA code (without one, a question ends the command). Returns the
+    exit status and everything the terminal showed."""
     pid, terminal = pty.fork()
     if pid == 0:  # the child: its stdin, stdout, stderr and controlling terminal are the pty
         os.execvpe(command[0], command, env)  # noqa: S606 (a fixed command, as a person types it)
     shown, answered, deadline = b"", 0, time.monotonic() + 90
-    while time.monotonic() < deadline:
+    while True:
+        if (answer is None and b"MFA code for" in shown) or time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)  # it asks with no answer to type, or hangs: it would wait for ever
+            break
         ready, _, _ = select.select([terminal], [], [], 1)
         if not ready:
             continue
@@ -71,26 +94,21 @@ def in_a_terminal(command: list[str], env: dict[str, str], answer: str | None) -
             os.write(terminal, answer.encode() + b"\n")
             answered += 1
     _, status = os.waitpid(pid, 0)
+    os.close(terminal)
     return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
 
 
-def test_the_mfa_code_is_asked_on_the_terminal_under_the_aws_cli(alice):
-    status, shown = in_a_terminal(
-        [str(BIN / "aws"), "sts", "get-caller-identity", "--profile", "third-party-a", "--output", "text"],
-        alice,
-        answer="123456",
-    )
-    assert status == 0, shown
-    assert f"MFA code for arn:aws:iam::{THEIR_ACCOUNT}:mfa/alice: " in shown
-    assert SESSION_ARN in shown  # no --region: the pasted profile carries it
-
-
-def test_a_second_command_reuses_the_chain_without_asking_again(alice):
+def test_the_mfa_code_is_asked_on_the_terminal_under_the_aws_cli_and_a_second_command_does_not_ask_again(alice):
+    """Two AWS CLI commands in turn in a terminal: the first chains and asks, the second reuses its chain."""
     command = [str(BIN / "aws"), "sts", "get-caller-identity", "--profile", "third-party-a", "--output", "text"]
-    assert in_a_terminal(command, alice, answer="123456")[0] == 0
+    status, shown = in_a_terminal(command, alice, answer="123456")
+    assert status == 0, f"the first command: {shown}"
+    assert f"MFA code for arn:aws:iam::{THEIR_ACCOUNT}:mfa/alice: " in shown, "the code is asked on the terminal"
+    assert SESSION_ARN in shown, "the first command signs in (no --region: the pasted profile carries it)"
     status, shown = in_a_terminal(command, alice, answer=None)
-    assert status == 0, shown
-    assert "MFA code" not in shown
+    assert "MFA code" not in shown, "a second command reuses the chain without asking again"
+    assert status == 0, f"the second command: {shown}"
+    assert SESSION_ARN in shown, "the second command signs in with the chain reused"
 
 
 def test_commands_started_together_at_a_cache_miss_ask_for_one_mfa_code_in_all(alice):
@@ -123,6 +141,38 @@ def aws_cli_succeeds(env: dict[str, str]) -> str:
     return result.stdout
 
 
+def in_process(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Outcome:
+    """What the pasted profile's credential_process line makes the helper print under ``env`` (and no other
+    AWS variable), run by its main() in this process: for a test that needs the helper to have run, or a claim
+    on its own logic, which the AWS CLI around it (a second of start-up) does not touch. It never asks on a
+    terminal: the MFA code must come from ``env``."""
+    for variable in [name for name in os.environ if name.startswith("AWS_")]:
+        monkeypatch.delenv(variable)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    # botocore takes its SSO token cache's directory from HOME once, when imported: here, as a new process would.
+    sso_token_cache = os.path.join(env["HOME"], ".aws", "sso", "cache")
+    for provider in (botocore.credentials.SSOProvider, botocore.tokens.SSOTokenProvider):
+        monkeypatch.setattr(provider, "_SSO_TOKEN_CACHE_DIR", sso_token_cache)
+    config = configparser.ConfigParser()
+    config.read(env["AWS_CONFIG_FILE"])
+    program, *arguments = shlex.split(config["profile third-party-a"]["credential_process"])
+    assert program == "third-party-ec2-access-credentials"
+
+    def no_terminal(serial: str) -> str:
+        raise AssertionError(f"in_process asked for the MFA code of {serial} on a terminal")
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = main(
+        arguments,
+        stdout=stdout,
+        stderr=stderr,
+        session_factory=lambda profile: sdk_session(profile_name=profile),
+        mfa_prompt=no_terminal,
+    )
+    return Outcome(status, stdout.getvalue(), stderr.getvalue())
+
+
 def test_the_code_can_come_from_the_environment_for_scripts(alice):
     env = {**alice, "THIRD_PARTY_EC2_ACCESS_MFA_CODE": "123456"}
     assert SESSION_ARN in aws_cli_succeeds(env)
@@ -148,9 +198,8 @@ def test_a_wrong_source_profile_is_one_clear_line_under_the_aws_cli(alice):
     assert "Traceback" not in result.stderr
 
 
-def test_a_cache_hit_answers_without_importing_the_aws_sdk(alice):
-    command = [str(BIN / "aws"), "sts", "get-caller-identity", "--profile", "third-party-a", "--output", "text"]
-    assert in_a_terminal(command, alice, answer="123456")[0] == 0  # fills the cache
+def test_a_cache_hit_answers_without_importing_the_aws_sdk(alice, monkeypatch):
+    in_process({**alice, "THIRD_PARTY_EC2_ACCESS_MFA_CODE": "123456"}, monkeypatch).credentials()  # fills the cache
     line = (Path(alice["AWS_CONFIG_FILE"]).read_text().split("credential_process = ", 1)[1]).splitlines()[0]
     probe = (
         "import sys, shlex; from third_party_ec2_access_credentials.cli import main; "

@@ -13,23 +13,30 @@ import json
 import re
 import shlex
 import subprocess
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from components.iam_documents import iam_time
 from harness.program_run import ProgramRun
-from tests.conftest import PARTY_B, THEIR_STACKS, run_yours
+from tests.conftest import PARTY_B, run_yours
 from tests.test_config_errors_stop_the_program import assert_stopped_cleanly
-from tests.test_session_sweeper import ROLE_A, instance, registered_grants, session_of, sweep
+from tests.test_session_sweeper import (
+    EXPIRES,
+    PARTY_A,
+    ROLE_A,
+    expiring_run,
+    instance,
+    registered_grants,
+    session_of,
+    sweep,
+)
 
 DOCUMENT = "aws:ssm/document:Document"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 PORTS = [5432, 8080]
-PARTY_A = {"name": "Third_Party_A", "stack": THEIR_STACKS["Third_Party_A"][0], "runAsUser": "third-party-a"}
 PORT_DOCUMENT = "third-party-ec2-access-yours-ports-third-party-a"
-EXPIRES = datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 ODD_VALUES = [
     "",
@@ -63,7 +70,8 @@ def with_ports() -> ProgramRun:
 
 @pytest.fixture(scope="module")
 def without_ports() -> ProgramRun:
-    return run_yours(thirdParties=[{**PARTY_A, "expires": iam_time(EXPIRES)}, PARTY_B])
+    """The same parties, party A expiring at EXPIRES, without ports (the sweeper's tests' run)."""
+    return expiring_run()
 
 
 def port_document(run: ProgramRun) -> dict[str, Any]:

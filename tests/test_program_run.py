@@ -14,7 +14,7 @@ import yaml
 import components.config
 from components.config.errors import ConfigError
 from components.iam_documents import iam_time
-from harness.program_run import ProgramRun, _unless_the_runs_error, run_program
+from harness.program_run import FEW_COLLECTIONS, ProgramRun, _unless_the_runs_error, run_program
 from harness.stack_file import config_text, stack_file_config
 from harness.wire import Secret
 from tests.conftest import THEIR_STACKS, YOURS_STACK_FILE, run_their, run_yours, their_stack_references, yours_mocks
@@ -121,21 +121,25 @@ def test_only_the_runs_own_error_left_in_a_future_goes_unlogged(caplog, error, l
     loop.set_exception_handler(_unless_the_runs_error)
     future = loop.create_future()
     future.set_exception(error)
+    # Its last reference: finalized here, as it would be when collected (a full collection of the test
+    # process's heap costs a second).
     del future
-    gc.collect()
     loop.close()
-    # Only this future's: the collection also finds what earlier tests of this process left.
+    # Only this future's: anything else finalized meanwhile is not this test's.
     assert len([r for r in caplog.records if f"exception={error!r}" in r.getMessage()]) == logged
 
 
 def test_a_run_leaves_the_collectors_thresholds_as_it_found_them():
-    # Not the test process's own (FEW_COLLECTIONS, which a run also sets), so a run that kept its would show.
+    # Not the test process's own (FEW_COLLECTIONS, which a run also sets), so a run that kept its would show; and
+    # larger, as thresholds below the collections already counted would make the collector scan the whole heap
+    # of the test process at once.
+    found = (2 * FEW_COLLECTIONS[0], 2 * FEW_COLLECTIONS[1], 2 * FEW_COLLECTIONS[2])
     before = gc.get_threshold()
-    gc.set_threshold(700, 10, 10)
+    gc.set_threshold(*found)
     try:
         run_their()
         run_their(users="not a list", expect_error=True)
-        assert gc.get_threshold() == (700, 10, 10)
+        assert gc.get_threshold() == found
     finally:
         gc.set_threshold(*before)
 
@@ -158,26 +162,24 @@ def registrations(run: ProgramRun) -> tuple[dict, dict]:
     return {r.urn: r.raw_inputs for r in run.resources}, run.raw_stack_outputs
 
 
-def test_an_ordinary_run_is_main_judging_at_the_deployments_clock(monkeypatch):
+def test_main_judges_at_the_deployments_clock_and_a_run_at_a_given_time_registers_the_same_reading_none(
+    monkeypatch,
+):
+    # One test for three claims that share their runs, each of a whole yours stack.
     monkeypatch.setattr(components.config, "current_time", lambda: BEFORE)
-    run_yours(thirdParties=party_a_expiring())
+    as_main = run_yours(thirdParties=party_a_expiring())
     monkeypatch.setattr(components.config, "current_time", lambda: AFTER)
-    assert "expires" in str(run_yours(thirdParties=party_a_expiring(), expect_error=True).error)
+    stopped = run_yours(thirdParties=party_a_expiring(), expect_error=True)
+    assert "expires" in str(stopped.error), "an ordinary run is main, judging at the deployment's clock"
 
-
-def test_a_given_time_is_handed_to_the_program_and_no_clock_is_read(monkeypatch):
     def no_clock():
         raise AssertionError("a run at a given time reads no clock")
 
     monkeypatch.setattr(components.config, "current_time", no_clock)
-    run_yours(thirdParties=party_a_expiring(), now=BEFORE)
-    assert "expires" in str(run_yours(thirdParties=party_a_expiring(), now=AFTER, expect_error=True).error)
-
-
-def test_a_run_at_a_given_time_registers_what_main_registers_at_that_time(monkeypatch):
-    monkeypatch.setattr(components.config, "current_time", lambda: BEFORE)
-    as_main = run_yours(thirdParties=party_a_expiring())
-    assert registrations(run_yours(thirdParties=party_a_expiring(), now=BEFORE)) == registrations(as_main)
+    at_before = run_yours(thirdParties=party_a_expiring(), now=BEFORE)
+    stopped = run_yours(thirdParties=party_a_expiring(), now=AFTER, expect_error=True)
+    assert "expires" in str(stopped.error), "the given time is handed to the program"
+    assert registrations(at_before) == registrations(as_main), "it registers what main registers at that time"
 
 
 def test_only_this_projects_program_is_given_a_time(tmp_path):

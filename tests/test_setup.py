@@ -2,9 +2,9 @@
 a throwaway copy of the project, with a PATH of its own.
 
 Debian's python3 refuses ``pip install`` outside a virtual environment (PEP 668: an EXTERNALLY-MANAGED
-file in its stdlib directory, https://peps.python.org/pep-0668/); the stand-in python3 here refuses it the
-same way, and runs everything else with this interpreter. The pinned uv comes from a stand-in wheel, so
-no index is needed: it records how setup calls it.
+file in its stdlib directory, https://peps.python.org/pep-0668/); where the machine has no such python3, the
+stand-in python3 here refuses it the same way, and runs everything else with this interpreter. The pinned uv
+comes from a stand-in wheel, so no index is needed: it records how setup calls it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-
-import pytest
 
 from harness.program_run import PROJECT_DIR
 
@@ -114,8 +112,31 @@ def _calls(env: dict[str, str]) -> list[str]:
     return log.read_text().splitlines() if log.exists() else []
 
 
+DEBIAN_PYTHON = Path("/usr/bin/python3")
+
+
+def _externally_managed_with_venv(python: Path) -> bool:
+    """Whether ``python`` refuses pip installs as Debian's does (PEP 668) and can still make a venv."""
+    script = (
+        "import ensurepip, pathlib, sysconfig; print(pathlib.Path(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED'))"
+    )
+    if not python.exists():
+        return False
+    found = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=False)
+    return found.returncode == 0 and Path(found.stdout.strip()).exists()
+
+
+def _refusing_python3() -> str:
+    """A python3 that refuses pip installs outside a virtual environment, each call logged: Debian's own where
+    the machine has it (Debian 12 with python3-venv), which refuses them itself; else the stand-in. One of the
+    two, as each run builds a virtual environment with pip in it, the dearest step of setup."""
+    if _externally_managed_with_venv(DEBIAN_PYTHON):
+        return f'#!/bin/sh\necho "python3 $*" >> "$STUB_LOG"\nexec {DEBIAN_PYTHON} "$@"\n'
+    return PEP_668_REFUSAL.format(python=sys.executable)
+
+
 def test_without_uv_a_refusing_python3_gets_uv_into_dot_tools_and_a_missing_npm_one_line(tmp_path):
-    project, env = _project(tmp_path, {"python3": PEP_668_REFUSAL.format(python=sys.executable)})
+    project, env = _project(tmp_path, {"python3": _refusing_python3()})
 
     first = _setup(project, env)
 
@@ -131,33 +152,6 @@ def test_without_uv_a_refusing_python3_gets_uv_into_dot_tools_and_a_missing_npm_
     second = _setup(project, env)
     assert second.stderr.splitlines() == [NPM_LINE]
     assert _calls(env) == [f"{uv} sync --locked --quiet"]
-
-
-DEBIAN_PYTHON = Path("/usr/bin/python3")
-
-
-def _externally_managed_with_venv(python: Path) -> bool:
-    """Whether ``python`` refuses pip installs as Debian's does (PEP 668) and can still make a venv."""
-    script = (
-        "import ensurepip, pathlib, sysconfig; print(pathlib.Path(sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED'))"
-    )
-    if not python.exists():
-        return False
-    found = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=False)
-    return found.returncode == 0 and Path(found.stdout.strip()).exists()
-
-
-@pytest.mark.skipif(
-    not _externally_managed_with_venv(DEBIAN_PYTHON), reason="no externally managed /usr/bin/python3 with venv"
-)
-def test_debians_own_python3_gets_uv_into_dot_tools(tmp_path):
-    """The same on the real thing, where the machine has it (Debian 12 with python3-venv)."""
-    project, env = _project(tmp_path, {"python3": str(DEBIAN_PYTHON)})
-
-    result = _setup(project, env)
-
-    assert result.stderr.splitlines() == [NPM_LINE]
-    assert f"{project / '.tools' / 'bin' / 'uv'} sync --locked --quiet" in _calls(env)
 
 
 def test_a_python3_without_venv_gets_one_line_naming_python3_venv(tmp_path):

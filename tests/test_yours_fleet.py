@@ -11,6 +11,7 @@ from components.run_as_user.converge_script import run_as_user_script
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun
 from tests.conftest import PARTY_B, THEIR_STACKS, agent_buckets_of_the_guide, run_yours, yours_mocks
+from tests.shared_runs import yours_granting_existing, yours_in
 
 INSTANCE = "aws:ec2/instance:Instance"
 ASSOCIATION = "aws:ssm/association:Association"
@@ -158,7 +159,7 @@ def test_instance_credentials_are_bound_to_their_instance_and_vpc(yours_run):
 
 
 def test_the_instance_policy_arns_follow_the_partition():
-    run = run_yours(yours_mocks(partition="aws-us-gov", region="us-gov-west-1"))
+    run = yours_in("aws-us-gov", "us-gov-west-1")
     resources = [
         r
         for s in fleet_role_policy(run)
@@ -236,7 +237,7 @@ def agent_bucket_reads(run: ProgramRun) -> list[str]:
 def test_the_instance_role_reads_exactly_this_regions_ssm_agent_buckets(partition, region):
     # Through a VPC endpoint the instance profile must allow s3:GetObject on them (Systems Manager User Guide,
     # "SSM Agent communications with AWS managed S3 buckets"): the Linux buckets of that page, this region's only.
-    run = run_yours(yours_mocks(partition=partition, region=region))
+    run = yours_in(partition, region)
     assert agent_bucket_reads(run) == sorted(
         f"arn:{partition}:s3:::{bucket}/*" for bucket in agent_buckets_of_the_guide(region)
     )
@@ -247,21 +248,6 @@ def test_the_instance_role_reads_exactly_this_regions_ssm_agent_buckets(partitio
 
 
 def test_a_granted_macos_instance_adds_the_macos_patch_bucket_to_the_role():
-    mac = ExistingInstance("mac-builder", role_name="MacBuilderRole", instance_type="mac2.metal")
-    run = run_yours(
-        yours_mocks(existing_instances={EXISTING: mac}),
-        instances=[
-            {"name": "instance-a", "grantedTo": "Third_Party_A"},
-            {"id": EXISTING, "grantedTo": "Third_Party_A"},
-        ],
-    )
-    assert "arn:aws:s3:::aws-patchmanager-macos-eu-west-1/*" in agent_bucket_reads(run)
-    assert not [r for r in agent_bucket_reads(with_existing_instance_run()) if "macos" in r]
-
-
-def with_existing_instance_run() -> ProgramRun:
-    """A granted existing instance that is not a Mac (the mocks' default type, t3.micro)."""
-    return run_yours(
-        yours_mocks(existing_instances={EXISTING: ExistingInstance("legacy-app", role_name="LegacyAppRole")}),
-        instances=[{"id": EXISTING, "grantedTo": "Third_Party_A"}],
-    )
+    mac = yours_granting_existing("mac2.metal")
+    assert "arn:aws:s3:::aws-patchmanager-macos-eu-west-1/*" in agent_bucket_reads(mac)
+    assert not [r for r in agent_bucket_reads(yours_granting_existing("m7i.large")) if "macos" in r]

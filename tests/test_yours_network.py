@@ -9,11 +9,11 @@ import logging
 import pytest
 
 from components.arns import instance_arn
-from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource
 from proof.cases import instance_and_network
 from proof.cases.world import YOURS, Names, World, endpoint_policy_support
 from tests.conftest import agent_buckets_of_the_guide, run_yours, yours_mocks
+from tests.shared_runs import yours_granting_existing, yours_in
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
@@ -25,7 +25,6 @@ ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 KMS_KEY = "aws:kms/key:Key"
-EXISTING = "i-0123456789abcdef0"
 
 # Anything that would open a path to or from the internet.
 INTERNET_PATH_TYPES = {
@@ -181,7 +180,7 @@ def gateway_reads(run: ProgramRun) -> list[str]:
 
 @pytest.mark.parametrize(("partition", "region"), [("aws", "eu-west-1"), ("aws-us-gov", "us-gov-west-1")])
 def test_the_s3_gateway_reads_only_the_aws_owned_buckets_amazon_linux_and_ssm_agent_use(partition, region):
-    run = run_yours(yours_mocks(partition=partition, region=region))
+    run = yours_in(partition, region)
     # The Amazon Linux 2023 names of AWS's data perimeter examples ("Service-owned resources"), and the agent's.
     assert gateway_reads(run) == sorted(
         f"arn:{partition}:s3:::{bucket}/*"
@@ -190,16 +189,8 @@ def test_the_s3_gateway_reads_only_the_aws_owned_buckets_amazon_linux_and_ssm_ag
 
 
 def test_a_granted_macos_instance_adds_the_macos_patch_bucket_to_the_gateway():
-    mac = ExistingInstance("mac-builder", role_name="MacBuilderRole", instance_type="mac2-m2.metal")
-    run = run_yours(
-        yours_mocks(existing_instances={EXISTING: mac}), instances=[{"id": EXISTING, "grantedTo": "Third_Party_A"}]
-    )
-    assert "arn:aws:s3:::aws-patchmanager-macos-eu-west-1/*" in gateway_reads(run)
-    linux = ExistingInstance("legacy-app", role_name="LegacyAppRole", instance_type="m7i.large")
-    run = run_yours(
-        yours_mocks(existing_instances={EXISTING: linux}), instances=[{"id": EXISTING, "grantedTo": "Third_Party_A"}]
-    )
-    assert not [r for r in gateway_reads(run) if "macos" in r]
+    assert "arn:aws:s3:::aws-patchmanager-macos-eu-west-1/*" in gateway_reads(yours_granting_existing("mac2-m2.metal"))
+    assert not [r for r in gateway_reads(yours_granting_existing("m7i.large")) if "macos" in r]
 
 
 # -- endpoint policies AWS would ignore ------------------------------------------------------------------

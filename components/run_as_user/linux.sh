@@ -109,7 +109,8 @@ firewall() {
   : "${run_as_uids?}"  # planned by common.sh's plan_uids, just before
   # No instance metadata for any Run As user: its credentials are the instance role's. The agent (root) and
   # ssm-user keep their access. The rule set is rebuilt on every run, applied now, and loaded again at boot
-  # by the nftables service.
+  # by the nftables service. TCP is refused with a reset, at once: a plain reject answers with ICMP, which a
+  # connecting client waits out (a second here), so every SDK in the shell would hang on its IMDS probe.
   if ! command -v nft >/dev/null 2>&1 && command -v dnf >/dev/null 2>&1; then
     dnf install --assumeyes --quiet nftables || return 1
   fi
@@ -129,7 +130,9 @@ table inet third_party_ec2_access {
   }
   chain output {
     type filter hook output priority 0; policy accept;
+    meta skuid @run_as_users ip daddr 169.254.169.254 meta l4proto tcp reject with tcp reset
     meta skuid @run_as_users ip daddr 169.254.169.254 reject
+    meta skuid @run_as_users ip6 daddr fd00:ec2::254 meta l4proto tcp reject with tcp reset
     meta skuid @run_as_users ip6 daddr fd00:ec2::254 reject
   }
 }

@@ -15,7 +15,7 @@ Adding a case touches its group's file only: write it there, with its one-line r
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from proof.access_model import RegisteredPolicies
 from proof.cases import (
@@ -54,14 +54,23 @@ def decision_table(world: World) -> list[Case]:
 
 def decide(policies: RegisteredPolicies, cases: list[Case]) -> list[Decision]:
     """The engine's decision on each case, over the registered policies plus what the case adds."""
+    (decisions,) = decide_over([policies], cases)
+    return decisions
+
+
+def decide_over(policy_sets: Sequence[RegisteredPolicies], cases: list[Case]) -> list[list[Decision]]:
+    """The engine's decisions on the cases over each set of policies in turn (a mutation of them, say), all in one
+    engine call."""
     simulations = []
-    for case in cases:
-        simulation = policies.simulation(case.request, case.endpoint)
-        simulations.append(
-            dataclasses.replace(
-                simulation,
-                identity_policies=[*simulation.identity_policies, *case.also],
-                resource_policy=case.resource_policy or simulation.resource_policy,
+    for policies in policy_sets:
+        for case in cases:
+            simulation = policies.simulation(case.request, case.endpoint)
+            simulations.append(
+                dataclasses.replace(
+                    simulation,
+                    identity_policies=[*simulation.identity_policies, *case.also],
+                    resource_policy=case.resource_policy or simulation.resource_policy,
+                )
             )
-        )
-    return evaluate(simulations)
+    decisions = evaluate(simulations)
+    return [decisions[start : start + len(cases)] for start in range(0, len(decisions), len(cases))]

@@ -1,0 +1,33 @@
+"""Runs of the program that tests of several files read, each run once per test process.
+
+A run is read only: tests that change what they read change a copy (``dataclasses.replace``, ``json_input``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from harness.aws_mocks import ExistingInstance
+from harness.program_run import ProgramRun
+from tests.conftest import run_yours, yours_mocks
+
+
+@functools.cache
+def yours_in(partition: str, region: str) -> ProgramRun:
+    """The reference yours stack run in this partition and region: what the instance role and the S3 gateway
+    grant there (tests/test_yours_fleet.py, tests/test_yours_network.py)."""
+    return run_yours(yours_mocks(partition=partition, region=region))
+
+
+EXISTING_INSTANCE = "i-0123456789abcdef0"
+
+
+@functools.cache
+def yours_granting_existing(instance_type: str) -> ProgramRun:
+    """The reference yours stack granting party A, in place, an instance you already run of this type (a mac
+    family runs macOS), instead of the reference's new instances."""
+    existing = ExistingInstance("existing-app", role_name="ExistingAppRole", instance_type=instance_type)
+    return run_yours(
+        yours_mocks(existing_instances={EXISTING_INSTANCE: existing}),
+        instances=[{"id": EXISTING_INSTANCE, "grantedTo": "Third_Party_A"}],
+    )
