@@ -276,6 +276,14 @@ def answers(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [line for line in result.stdout.splitlines() if line in ("role-credentials", "REFUSED", "NO-SESSION")]
 
 
+SYN_RETRANSMISSIONS = (
+    'awk \'/^TcpExt:/ { if (!named) { for (i = 1; i <= NF; i++) if ($i == "TCPSynRetrans") field = i; named = 1 }'
+    ' else print "syn-retransmissions=" $field }\' /proc/net/netstat'
+)
+"""Prints how many connection requests the namespace's TCP has sent again: a refusal the connecting socket counts
+only as a soft error (an ICMP answer while it is still sending) leaves it to retry after a second."""
+
+
 @needs_root
 def test_a_run_as_user_is_refused_imds_while_root_and_ssm_user_are_answered(instance):
     instance.script.write_text(run_as_user_script([USER]))
@@ -283,7 +291,10 @@ def test_a_run_as_user_is_refused_imds_while_root_and_ssm_user_are_answered(inst
         f"useradd --create-home ssm-user && {instance.fetch(IMDS_V4, USER)} ; bash {instance.script} >/dev/null"
         f" && {instance.fetch(IMDS_V4, USER)} && {instance.fetch(IMDS_V6, USER)}"
         f" && {instance.fetch(IMDS_V4)} && {instance.fetch(IMDS_V6)} && {instance.fetch(IMDS_V4, 'ssm-user')}"
+        f" && {SYN_RETRANSMISSIONS}"
     )
+    # Refused at the first connection request, by a reset: no client in the shell waits on IMDS.
+    assert "syn-retransmissions=0" in result.stdout.splitlines(), result.stdout
     # Before the script the user does not exist, so no session opens; after it, the user is refused on IPv4
     # and IPv6, while the agent (root) and ssm-user are still answered.
     assert answers(result) == [
