@@ -208,7 +208,38 @@ def run_program(
 
     A ``pulumi.RunError`` (such as a config error) is returned in ``error``; any other exception
     propagates.
+
+    The program runs on a thread of its own, at the bottom of a short stack as under the language host. For
+    each resource the SDK walks the whole stack for the source position it reports (``_get_stack_trace``):
+    under pytest's frames, that walk was a quarter of every run. The thread's config is its own too (the SDK
+    holds config in a context variable).
     """
+    outcome: list[ProgramRun | BaseException] = []
+
+    def run_here() -> None:
+        try:
+            outcome.append(_run_on_this_thread(config, stack, mocks, preview, secret_keys, program_dir, now))
+        except BaseException as error:  # handed to the caller, which raises it
+            outcome.append(error)
+
+    thread = threading.Thread(target=run_here, name=f"pulumi program of {stack}")
+    thread.start()
+    thread.join()
+    (result,) = outcome
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _run_on_this_thread(
+    config: Mapping[str, str],
+    stack: str,
+    mocks: AwsMocks | None,
+    preview: bool,
+    secret_keys: Iterable[str],
+    program_dir: Path,
+    now: datetime | None,
+) -> ProgramRun:
     program = _program(program_dir, now)
     mocks = mocks or AwsMocks()
     own_stack = f"{ORGANIZATION}/{PROJECT}/{stack}"
