@@ -387,7 +387,9 @@ def assert_removed(system: PrivateSystem, user: str, uid: int) -> None:
 @needs_root
 def test_a_locked_account_still_gets_a_session_as_the_agent_opens_one(system):
     # What the tests' sessions stand for: `su` refuses a locked, expired account without a shell; SSM Agent
-    # does not (no PAM, no login shell), so only a user that no longer exists is a closed door.
+    # does not (no PAM, no login shell), so only a user that no longer exists is a closed door. (su waits
+    # login.defs' FAIL_DELAY, a second unless set, before it says no: this system says no at once.)
+    (system.etc / "login.defs").write_text((system.etc / "login.defs").read_text() + "FAIL_DELAY 0\n")
     result = system.run(
         f"useradd --create-home {USER} && usermod --lock --expiredate 1 --shell /sbin/nologin {USER}"
         f" && {{ su --shell /bin/sh {USER} --command 'echo su-opened' 2>/dev/null || echo su-refused; }}"

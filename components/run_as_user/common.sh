@@ -56,13 +56,14 @@ end_processes_of() {
     for other in $(uids_running_in "$@"); do
       signal_every_process_as "$other" "$gid" 2>/dev/null || true
     done
-    sleep 0.1
+    # A killed process is gone within a few milliseconds: look again soon, 250 times (five seconds of waiting).
+    sleep 0.02
     # shellcheck disable=SC2009
     if ! ps -U "$uid" -o stat= 2>/dev/null | grep -v '^Z' >/dev/null && [ -z "$(uids_running_in "$@")" ]; then
       return 0
     fi
     tries=$((tries + 1))
-    [ "$tries" -lt 50 ] || return 1
+    [ "$tries" -lt 250 ] || return 1
   done
 }
 
