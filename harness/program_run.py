@@ -16,13 +16,11 @@ a duplicate resource URN fails the run, as it fails a real deployment.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import gc
 import json
 import runpy
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +34,7 @@ import stacks
 from components.arns import AwsAccount
 from components.contract import PROJECT
 from harness.aws_mocks import AwsMocks, StackReferenceOutputs
+from harness.collector import few_collections
 from harness.wire import Secret, decode_struct, decode_value, unwrap
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -265,7 +264,7 @@ def _run_on_this_thread(
     # them, so clear them as pulumi.runtime.test does, or the next run waits on them.
     SETTINGS.outputs.clear()
     try:
-        with _few_collections():
+        with few_collections():
             loop.run_until_complete(pulumi.runtime.run_in_stack(program))
     except pulumi.RunError as error:
         run.error = error
@@ -290,24 +289,6 @@ def _unless_the_runs_error(loop: asyncio.AbstractEventLoop, context: dict[str, A
     already returned. Anything else is reported as asyncio reports it."""
     if not isinstance(context.get("exception"), pulumi.RunError):
         loop.default_exception_handler(context)
-
-
-FEW_COLLECTIONS = (100_000, 50, 100)
-"""The collector's thresholds for a run, and for the test process: fewer, larger young collections."""
-
-
-@contextlib.contextmanager
-def _few_collections() -> Iterator[None]:
-    """A run allocates a great many small objects that live until it ends (requests, futures, decoded
-    structs), so at the collector's default thresholds (700, 10, 10) it scans the young ones again and again
-    for garbage there is almost none of: with ``FEW_COLLECTIONS`` a run of 50 parties and 500 instances took
-    7.5 s instead of 11.7 s here."""
-    thresholds = gc.get_threshold()
-    gc.set_threshold(*FEW_COLLECTIONS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
 
 
 def _program(program_dir: Path, now: datetime | None) -> Callable[[], object]:

@@ -1,4 +1,5 @@
-"""Runs of the program that tests of several files read, each run once per test process.
+"""Runs of the program that tests of several files read, each run once per test process, and what the guide
+lists for them to be held to.
 
 A run is read only: tests that change what they read change a copy (``dataclasses.replace``, ``json_input``).
 """
@@ -9,7 +10,7 @@ import functools
 
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun
-from tests.conftest import run_yours, yours_mocks
+from tests.stack_runs import run_yours, yours_mocks
 
 
 @functools.cache
@@ -31,3 +32,18 @@ def yours_granting_existing(instance_type: str) -> ProgramRun:
         yours_mocks(existing_instances={EXISTING_INSTANCE: existing}),
         instances=[{"id": EXISTING_INSTANCE, "grantedTo": "Third_Party_A"}],
     )
+
+
+def agent_buckets_of_the_guide(region: str, *, macos: bool = False) -> list[str]:
+    """The Linux buckets of the Systems Manager User Guide's "SSM Agent communications with AWS managed S3
+    buckets" (aws-windows-downloads-<region> is for Windows nodes), and its macOS one when a Mac is granted."""
+    buckets = [
+        f"aws-ssm-{region}",
+        f"amazon-ssm-{region}",
+        f"amazon-ssm-packages-{region}",
+        f"{region}-birdwatcher-prod",
+        f"aws-ssm-distributor-file-{region}",
+        f"aws-ssm-document-attachments-{region}",
+        f"patch-baseline-snapshot-{region}",
+    ]
+    return buckets + ([f"aws-patchmanager-macos-{region}"] if macos else [])

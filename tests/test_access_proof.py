@@ -22,7 +22,7 @@ from proof.access_model import RegisteredPolicies, collect_policies
 from proof.cases import GROUPS, decide, decision_table
 from proof.cases.world import THEIR_A, THEIR_B, YOURS, World
 from proof.mutations import mutations, unnoticed
-from tests.conftest import PARTY_B, THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
+from tests.stack_runs import PARTY_B, THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
 
 
 @dataclass(frozen=True)

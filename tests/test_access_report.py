@@ -21,7 +21,7 @@ from harness.stack_file import read_stack_file, run_stack_file
 from proof import iam_engine
 from proof.access_matrix import Cell
 from proof.access_report import MARKDOWN_ACTIVE, main, render_markdown
-from tests.conftest import THEIR_STACK_FILE, YOURS_STACK_FILE, yours_mocks
+from tests.stack_runs import THEIR_STACK_FILE, YOURS_STACK_FILE, yours_mocks
 
 ACCESS_REPORT = Path(sys.executable).parent / "access-report"
 """The command as a person runs it."""

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from harness.aws_mocks import AwsMocks
-from tests.conftest import run_their
 from tests.moto_accounts import (
     REGION,
     THEIR_ACCOUNT,
@@ -22,6 +21,7 @@ from tests.moto_accounts import (
     sdk_session,
     write_aws_files,
 )
+from tests.stack_runs import run_their
 
 
 def test_the_pasted_profile_chains_alice_into_your_session_role(moto_endpoint, aws_home, monkeypatch):

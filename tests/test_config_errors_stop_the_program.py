@@ -9,7 +9,7 @@ import pytest
 
 from harness.program_run import run_program
 from harness.stack_file import run_stack_file, stack_file_config
-from tests.conftest import THEIR_STACK_FILE
+from tests.stack_runs import THEIR_STACK_FILE
 
 # (key set, its bad value, key the error names, what the error expects)
 THEIR_CASES = [
@@ -53,7 +53,7 @@ def test_missing_or_unknown_account_stops_before_any_resource(account):
 
 
 def test_a_role_of_another_partition_stops_before_any_resource():
-    from tests.conftest import YOURS_STACK_FILE, yours_mocks
+    from tests.stack_runs import YOURS_STACK_FILE, yours_mocks
 
     party = {
         "name": "Third_Party_C",

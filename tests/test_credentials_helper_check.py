@@ -18,7 +18,7 @@ from botocore.stub import Stubber
 from third_party_ec2_access_credentials.cli import main
 
 from harness.aws_mocks import AwsMocks
-from tests.conftest import run_their
+from tests.stack_runs import run_their
 
 REGION = "eu-west-1"
 DOCUMENT = "third-party-ec2-access-yours-session"

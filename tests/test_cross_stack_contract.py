@@ -12,7 +12,7 @@ import pytest
 from harness.aws_mocks import AwsMocks
 from harness.program_run import ProgramRun, stack_reference_outputs
 from harness.wire import Secret, plain_occurrences
-from tests.conftest import THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, their_stack_references
+from tests.stack_runs import THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, their_stack_references
 
 
 @pytest.fixture(scope="module")

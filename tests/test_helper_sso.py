@@ -29,8 +29,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from harness.aws_mocks import AwsMocks
-from tests.conftest import run_their
 from tests.moto_accounts import REGION, THEIR_ACCOUNT, create_chain_accounts, record_assume_role_requests, sdk_session
+from tests.stack_runs import run_their
 from tests.test_credentials_helper import Outcome
 from tests.test_helper_under_the_aws_cli import (
     BIN,

@@ -28,7 +28,6 @@ from third_party_ec2_access_credentials.cli import main
 
 from harness.aws_mocks import AwsMocks
 from harness.program_run import PROJECT_DIR
-from tests.conftest import run_their
 from tests.moto_accounts import (
     REGION,
     THEIR_ACCOUNT,
@@ -37,6 +36,7 @@ from tests.moto_accounts import (
     sdk_session,
     write_aws_files,
 )
+from tests.stack_runs import run_their
 from tests.test_credentials_helper import Outcome
 from tests.test_helper_messages import HELPER_README, readme_table
 

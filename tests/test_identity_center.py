@@ -33,7 +33,7 @@ from proof.cases.identity_center import (
 from proof.cases.world import THEIR_A, THEIR_B
 from proof.mutations import sign_in_mutations, unnoticed
 from proof.quotas import ROLE_INLINE_POLICIES, iam_size, quota_violations
-from tests.conftest import THEIR_STACK_FILE, run_their, run_yours, yours_mocks
+from tests.stack_runs import THEIR_STACK_FILE, run_their, run_yours, yours_mocks
 from tests.test_access_report import report
 from tests.test_config_errors_stop_the_program import assert_stopped_cleanly
 from tests.test_policy_pack import policy_resources, violations

@@ -15,7 +15,7 @@ from harness.program_run import ProgramRun, stack_reference_outputs
 from harness.wire import Secret, plain_occurrences
 from proof.access_model import collect_policies
 from proof.iam_engine import Request, evaluate
-from tests.conftest import run_their, run_yours, yours_mocks
+from tests.stack_runs import run_their, run_yours, yours_mocks
 
 VENDOR = "222233334444"
 ACME, GLOBEX = "111122223333", "999988887777"

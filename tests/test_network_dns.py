@@ -9,7 +9,7 @@ from components.config.yours.network import INTERFACE_ENDPOINTS
 from components.network_dns import instance_dns_names
 from components.network_policies import s3_gateway_endpoint_policy, ssm_agent_buckets
 from harness.program_run import ProgramRun, RegisteredResource
-from tests.conftest import run_yours
+from tests.stack_runs import run_yours
 
 DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"
 RULE_GROUP = "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup"

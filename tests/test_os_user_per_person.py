@@ -14,7 +14,7 @@ from harness.aws_mocks import AwsMocks, StackReferenceOutputs
 from harness.program_run import ProgramRun, stack_reference_outputs
 from proof.access_model import collect_policies
 from proof.iam_engine import Request, evaluate
-from tests.conftest import THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
+from tests.stack_runs import THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
 
 ASSOCIATION = "aws:ssm/association:Association"
 STACK_B, ACCOUNT_B = THEIR_STACKS["Third_Party_B"]

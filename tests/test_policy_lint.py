@@ -16,7 +16,7 @@ from parliament import analyze_policy_string
 
 from harness.aws_mocks import AwsMocks
 from harness.program_run import ProgramRun
-from tests.conftest import run_their
+from tests.stack_runs import run_their
 
 IDENTITY_POLICY_TYPES = {
     "aws:iam/rolePolicy:RolePolicy",

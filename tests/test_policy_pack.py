@@ -26,7 +26,7 @@ from components.contract import DEFAULT_TAG_KEY
 from harness.aws_mocks import AwsMocks
 from harness.program_run import PROJECT_DIR, ProgramRun
 from policy_pack.security_bar import POLICIES
-from tests.conftest import run_their
+from tests.stack_runs import run_their
 
 Resources = list[PolicyResource]
 

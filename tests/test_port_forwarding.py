@@ -20,7 +20,7 @@ import pytest
 
 from components.iam_documents import iam_time
 from harness.program_run import ProgramRun
-from tests.conftest import PARTY_B, run_yours
+from tests.stack_runs import PARTY_B, run_yours
 from tests.test_config_errors_stop_the_program import assert_stopped_cleanly
 from tests.test_session_sweeper import (
     EXPIRES,

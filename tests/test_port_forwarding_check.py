@@ -24,7 +24,7 @@ from components.contract import DEFAULT_TAG_KEY
 from harness.program_run import ProgramRun
 from proof.access_model import collect_policies
 from proof.iam_engine import Request, evaluate
-from tests.conftest import PARTY_B, THEIR_STACKS, run_yours
+from tests.stack_runs import PARTY_B, THEIR_STACKS, run_yours
 from tests.test_credentials_helper_check import (
     DOCUMENT,
     REGION,

@@ -14,10 +14,11 @@ import yaml
 import components.config
 from components.config.errors import ConfigError
 from components.iam_documents import iam_time
-from harness.program_run import FEW_COLLECTIONS, ProgramRun, _unless_the_runs_error, run_program
+from harness.collector import FEW_COLLECTIONS
+from harness.program_run import ProgramRun, _unless_the_runs_error, run_program
 from harness.stack_file import config_text, stack_file_config
 from harness.wire import Secret
-from tests.conftest import THEIR_STACKS, YOURS_STACK_FILE, run_their, run_yours, their_stack_references, yours_mocks
+from tests.stack_runs import THEIR_STACKS, YOURS_STACK_FILE, run_their, run_yours, their_stack_references, yours_mocks
 
 
 def program(directory: Path, source: str) -> Path:

@@ -14,7 +14,7 @@ from benchmarks.scale import yours_config
 from harness.aws_mocks import AwsMocks
 from harness.program_run import ProgramRun, run_program
 from proof.quotas import KMS_KEY_POLICY, ROLE_TRUST_POLICY, SNS_TOPIC_POLICY, iam_size, quota_violations
-from tests.conftest import THEIR_STACKS, run_their, run_yours
+from tests.stack_runs import THEIR_STACKS, run_their, run_yours
 from tests.test_session_notifications import EMAILS, RULE, children
 
 ROLE = "aws:iam/role:Role"

@@ -20,7 +20,7 @@ from harness.stack_file import read_stack_file, run_stack_file
 from policy_pack.security_bar import POLICIES
 from proof.access_matrix import access_matrix
 from proof.quotas import quota_violations
-from tests.conftest import (
+from tests.stack_runs import (
     ONE_PARTY_STACK_FILE,
     SAMPLE_THEIR_STACK_FILE,
     SAMPLE_YOURS_STACK_FILE,

@@ -12,7 +12,7 @@ from components.iam_documents import iam_time
 from harness.aws_mocks import AwsMocks, ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource, stack_reference_outputs
 from harness.wire import Secret, plain_occurrences
-from tests.conftest import PARTY_B, THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
+from tests.stack_runs import PARTY_B, THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
 from tests.test_session_sweeper import EXPIRES, expiring_run
 
 ROLE = "aws:iam/role:Role"
@@ -153,7 +153,7 @@ def test_a_shared_user_partys_trust_allows_no_session_tag(yours_run):
 
 
 def test_the_trust_stays_the_same_size_whatever_the_number_of_people(yours_run):
-    # The reference run's party B lists two people (tests/conftest.py, THEIR_CONFIG); here it lists forty.
+    # The reference run's party B lists two people (tests/stack_runs.py, THEIR_CONFIG); here it lists forty.
     forty = [f"person{n:03}" for n in range(40)]
     their_b = run_their(
         AwsMocks(account_id=THEIR_STACKS["Third_Party_B"][1]),

@@ -16,7 +16,7 @@ from moto.events.models import EventPattern
 
 from harness.program_run import ProgramRun, RegisteredResource
 from proof.iam_engine import Request, Simulation, evaluate
-from tests.conftest import FIXTURES, PARTY_B, THEIR_STACKS, YOUR_ACCOUNT, run_yours
+from tests.stack_runs import FIXTURES, PARTY_B, THEIR_STACKS, YOUR_ACCOUNT, run_yours
 from tests.test_config_errors_stop_the_program import assert_stopped_cleanly
 
 SAMPLE = json.loads((FIXTURES / "cloudtrail-start-session-event.json").read_text())["event"]

@@ -24,7 +24,7 @@ from functions import session_sweeper
 from harness.program_run import ProgramRun, stack_reference_outputs
 from proof.access_model import collect_policies
 from proof.iam_engine import Request, evaluate
-from tests.conftest import PARTY_B, THEIR_STACKS, run_yours, their_stack_references, yours_mocks
+from tests.stack_runs import PARTY_B, THEIR_STACKS, run_yours, their_stack_references, yours_mocks
 
 ROLE_A, ROLE_B = "SSMStartSession_IAM_Role_ThirdPartyA", "SSMStartSession_IAM_Role_ThirdPartyB"
 EXPIRES = datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)

@@ -17,7 +17,7 @@ from harness.aws_mocks import AwsMocks
 from harness.program_run import ProgramRun, RegisteredResource
 from harness.stack_file import run_stack_file
 from harness.wire import Secret, plain_occurrences
-from tests.conftest import THEIR_STACK_FILE, run_their
+from tests.stack_runs import THEIR_STACK_FILE, run_their
 
 USER = "aws:iam/user:User"
 GROUP = "aws:iam/group:Group"

@@ -10,8 +10,8 @@ import pytest
 from components.run_as_user.converge_script import run_as_user_script
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun
-from tests.conftest import PARTY_B, THEIR_STACKS, agent_buckets_of_the_guide, run_yours, yours_mocks
-from tests.shared_runs import yours_granting_existing, yours_in
+from tests.shared_runs import agent_buckets_of_the_guide, yours_granting_existing, yours_in
+from tests.stack_runs import PARTY_B, THEIR_STACKS, run_yours, yours_mocks
 
 INSTANCE = "aws:ec2/instance:Instance"
 ASSOCIATION = "aws:ssm/association:Association"

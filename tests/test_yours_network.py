@@ -12,8 +12,8 @@ from components.arns import instance_arn
 from harness.program_run import ProgramRun, RegisteredResource
 from proof.cases import instance_and_network
 from proof.cases.world import YOURS, Names, World, endpoint_policy_support
-from tests.conftest import agent_buckets_of_the_guide, run_yours, yours_mocks
-from tests.shared_runs import yours_granting_existing, yours_in
+from tests.shared_runs import agent_buckets_of_the_guide, yours_granting_existing, yours_in
+from tests.stack_runs import run_yours, yours_mocks
 
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
