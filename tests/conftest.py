@@ -32,6 +32,15 @@ def pytest_configure(config: pytest.Config) -> None:
         atexit.register(_exit_without_freeing)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A worker's tests are over and their results sent: pytest's last full collections (for errors in the
+    finalizers of what is left) would scan everything the worker holds, a second or more, for objects
+    ``_exit_without_freeing`` never frees. Frozen (``gc.freeze``), what it holds is left out of them."""
+    if hasattr(session.config, "workerinput"):
+        gc.freeze()
+
+
 def _exit_without_freeing() -> None:
     """A worker ends holding half a gigabyte of small objects, which the interpreter would free one by one
     while the controller waits (seconds); the operating system takes the memory back at once. Registered
