@@ -73,13 +73,19 @@ def _setup_session() -> boto3.Session:
     return sdk_session(core)
 
 
+@functools.cache
+def _setup_sts(endpoint_url: str | None) -> Any:
+    """The setup's STS client at this endpoint, kept for the test process: it holds no account's credentials."""
+    return _setup_session().client(
+        "sts", region_name=REGION, endpoint_url=endpoint_url, aws_access_key_id="setup", aws_secret_access_key="setup"
+    )
+
+
 def admin_client(service: str, account: str, endpoint_url: str | None) -> Any:
     """A client of ``service`` acting in ``account`` (moto answers any AssumeRole)."""
     setup = _setup_session()
-    sts = setup.client(
-        "sts", region_name=REGION, endpoint_url=endpoint_url, aws_access_key_id="setup", aws_secret_access_key="setup"
-    )
-    credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/setup", RoleSessionName="setup")["Credentials"]
+    role = f"arn:aws:iam::{account}:role/setup"
+    credentials = _setup_sts(endpoint_url).assume_role(RoleArn=role, RoleSessionName="setup")["Credentials"]
     return setup.client(
         service,
         region_name=REGION,
