@@ -43,7 +43,9 @@ def pid_hopper(heartbeat: str) -> str:
     """A shell command starting a process that forks a successor and exits, over and over, each appending a
     byte to ``heartbeat`` (so a test can tell it still runs, which a list of PIDs may miss): the process a
     session leaves behind that a snapshot of PIDs (pkill) does not end. Each successor is a fork of the same
-    shell (a subshell), which costs the machine a fraction of a new bash."""
+    shell (a subshell), which costs the machine a fraction of a new bash; it calls ``hop`` one level deeper,
+    so after some thousands of hops (half a minute or more) bash's own stack ends it. A test asks about it
+    within seconds, a few hundred hops."""
     hop = f"hop() {{ sleep 0.005; printf . >> {heartbeat}; hop & }}; hop &"
     return f"bash -c {shlex.quote(hop)} >/dev/null 2>&1 </dev/null"
 

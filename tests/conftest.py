@@ -26,7 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Fewer, larger young collections for the whole test process: it keeps what it builds (moto's backends,
     botocore's service models, the programs' records, the engine's answers) to its end, which the collector's
     default thresholds (700, 10, 10) rescan again and again; a fifth of the CPU of the tests that run in
-    process. The programs' runs do the same on their own (harness/program_run.py)."""
+    process. The programs' runs do the same on their own (harness/collector.py, few_collections)."""
     gc.set_threshold(*FEW_COLLECTIONS)
     if hasattr(config, "workerinput"):  # a pytest-xdist worker, whose results have gone to the controller
         atexit.register(_exit_without_freeing)

@@ -48,19 +48,20 @@ class ChainAccounts:
     external_id: str = field(repr=False)
 
 
-@functools.cache
-def _service_data() -> botocore.loaders.Loader:
-    """The SDK's service models and endpoints, read once per test process: a new session reads and parses them
-    again (a fifth of a second each), which is most of what creating one costs."""
-    return botocore.loaders.create_loader()
+botocore_files = functools.cache(botocore.loaders.create_loader)
+"""botocore's loader of its service and endpoint files, one per data path for the whole test process: a new
+session reads and parses them again (a fifth of a second each), which is most of what creating one costs.
+They hold no credentials, region or endpoint. (boto3 adds its data path to the loader again for each session:
+the loader caches what it finds, so the longer list is not searched again.)"""
 
 
 def sdk_session(botocore_session: botocore.session.Session | None = None, **options: Any) -> boto3.Session:
     """A new boto3 session, as ``boto3.Session(**options)`` makes it (its own profile, credentials, config and
-    credential providers, read afresh), that reads the SDK's data through the shared loader. (boto3 adds its
-    data path to that loader again for each session: the loader caches what it finds, so it costs nothing.)"""
+    credential providers, read afresh), that reads the SDK's data through ``botocore_files``. The loader is
+    still looked up as botocore looks it up, through the profile's ``data_path``: so a profile that does not
+    exist fails here (ProfileNotFound), when the session is made, as it fails for every other caller."""
     core = botocore_session or botocore.session.get_session()
-    core.register_component("data_loader", _service_data())
+    core.lazy_register_component("data_loader", lambda: botocore_files(core.get_config_variable("data_path")))
     return boto3.Session(botocore_session=core, **options)
 
 

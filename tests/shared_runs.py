@@ -7,10 +7,12 @@ A run is read only: tests that change what they read change a copy (``dataclasse
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 
+from components.iam_documents import iam_time
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun
-from tests.stack_runs import run_yours, yours_mocks
+from tests.stack_runs import PARTY_A, PARTY_B, run_yours, yours_mocks
 
 
 @functools.cache
@@ -18,6 +20,17 @@ def yours_in(partition: str, region: str) -> ProgramRun:
     """The reference yours stack run in this partition and region: what the instance role and the S3 gateway
     grant there (tests/test_yours_fleet.py, tests/test_yours_network.py)."""
     return run_yours(yours_mocks(partition=partition, region=region))
+
+
+EXPIRES = datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)
+"""When party A's access ends in ``expiring_run``."""
+
+
+@functools.cache
+def expiring_run() -> ProgramRun:
+    """Party A expiring at EXPIRES, party B not (tests/test_session_sweeper.py, tests/test_session_access.py, and
+    tests/test_port_forwarding.py's party without ports)."""
+    return run_yours(thirdParties=[{**PARTY_A, "expires": iam_time(EXPIRES)}, PARTY_B])
 
 
 EXISTING_INSTANCE = "i-0123456789abcdef0"

@@ -39,6 +39,8 @@ THEIR_CONFIG: dict[str, dict[str, Any]] = {
     "Third_Party_B": {"osUserPrefix": "tpb-", "users": ["alice", "bob"]},
 }
 """What each party's their stack sets beyond the committed file: party B gives each person an OS user."""
+PARTY_A = {"name": "Third_Party_A", "stack": THEIR_STACKS["Third_Party_A"][0], "runAsUser": "third-party-a"}
+"""Party A as the reference yours configuration has it."""
 PARTY_B = {"name": "Third_Party_B", "stack": THEIR_STACKS["Third_Party_B"][0], "osUserPrefix": "tpb-"}
 """Party B as the reference yours configuration has it."""
 

@@ -142,11 +142,11 @@ def aws_cli_succeeds(env: dict[str, str]) -> str:
 
 
 def in_process(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Outcome:
-    """What the pasted profile's credential_process line makes the helper print under ``env`` (and no other
-    AWS variable), run by its main() in this process: for a test that needs the helper to have run, or a claim
-    on its own logic, which the AWS CLI around it (a second of start-up) does not touch. It never asks on a
-    terminal: the MFA code must come from ``env``."""
-    for variable in [name for name in os.environ if name.startswith("AWS_")]:
+    """What the pasted profile's credential_process line makes the helper print with ``env`` as its whole
+    environment (as the commands run here have it), run by its main() in this process: for a test that needs
+    the helper to have run, or a claim on its own logic, which the AWS CLI around it (a second of start-up) does
+    not touch. It never asks on a terminal: the MFA code must come from ``env``."""
+    for variable in os.environ.keys() - env.keys():
         monkeypatch.delenv(variable)
     for variable, value in env.items():
         monkeypatch.setenv(variable, value)

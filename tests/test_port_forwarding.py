@@ -20,13 +20,11 @@ import pytest
 
 from components.iam_documents import iam_time
 from harness.program_run import ProgramRun
-from tests.stack_runs import PARTY_B, run_yours
+from tests.shared_runs import EXPIRES, expiring_run
+from tests.stack_runs import PARTY_A, PARTY_B, run_yours
 from tests.test_config_errors_stop_the_program import assert_stopped_cleanly
 from tests.test_session_sweeper import (
-    EXPIRES,
-    PARTY_A,
     ROLE_A,
-    expiring_run,
     instance,
     registered_grants,
     session_of,

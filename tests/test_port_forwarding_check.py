@@ -24,7 +24,7 @@ from components.contract import DEFAULT_TAG_KEY
 from harness.program_run import ProgramRun
 from proof.access_model import collect_policies
 from proof.iam_engine import Request, evaluate
-from tests.stack_runs import PARTY_B, THEIR_STACKS, run_yours
+from tests.stack_runs import PARTY_A, PARTY_B, run_yours
 from tests.test_credentials_helper_check import (
     DOCUMENT,
     REGION,
@@ -35,7 +35,6 @@ from tests.test_credentials_helper_check import (
     run_check,
 )
 
-PARTY_A = {"name": "Third_Party_A", "stack": THEIR_STACKS["Third_Party_A"][0], "runAsUser": "third-party-a"}
 PORT_DOCUMENT = "third-party-ec2-access-yours-ports-third-party-a"
 ROLE = "SSMStartSession_IAM_Role_ThirdPartyA"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import plistlib
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -124,8 +125,10 @@ class Mac(PrivateSystem):
 
 
 @pytest.fixture
-def mac(tmp_path) -> Mac:
-    return Mac(tmp_path)
+def mac(tmp_path) -> Iterator[Mac]:
+    system = Mac(tmp_path)
+    yield system
+    system.close()
 
 
 def converged(mac: Mac, **kwargs) -> object:

@@ -2,8 +2,9 @@
 
 The script runs inside a new mount namespace where /etc is the machine's own under an overlay that keeps
 every change apart, /home a directory of the test's, and a new network namespace with its own firewall: the
-users and rules it makes never reach the machine running the tests. That needs root, unshare, overlayfs and
-nft (as on CI); elsewhere these tests are skipped and say why.
+users and rules it makes never reach the machine running the tests. That needs root, unshare, nft and ip
+(as on CI), and overlayfs in the kernel: without the first four these tests are skipped and say why; without
+overlayfs their fixtures fail at the mount.
 """
 
 from __future__ import annotations

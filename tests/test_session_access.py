@@ -12,8 +12,8 @@ from components.iam_documents import iam_time
 from harness.aws_mocks import AwsMocks, ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource, stack_reference_outputs
 from harness.wire import Secret, plain_occurrences
+from tests.shared_runs import EXPIRES, expiring_run
 from tests.stack_runs import PARTY_B, THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
-from tests.test_session_sweeper import EXPIRES, expiring_run
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"

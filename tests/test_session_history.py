@@ -8,7 +8,6 @@ tests/session_history_logs.py); the sweeper's log group what the real sweeper lo
 
 from __future__ import annotations
 
-import functools
 import http.server
 import io
 import json
@@ -25,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.loaders
 import botocore.session
 import pytest
 
@@ -35,6 +33,7 @@ from audit.streamed_event import parse_streamed_event
 from audit.sweeper_record import last_word, parse_sweeper_line
 from benchmarks.session_history import CloudWatchLogsJson
 from components.contract import log_group_name
+from tests.moto_accounts import botocore_files
 from tests.session_history_logs import (
     DOCUMENT,
     LogEvent,
@@ -68,11 +67,6 @@ INSTALLED_COMMAND = Path(sys.executable).with_name("session-history")
 def installed(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """The installed command, run as a process with ``env`` as its environment."""
     return subprocess.run([INSTALLED_COMMAND, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
-
-
-botocore_files = functools.cache(botocore.loaders.create_loader)
-"""botocore's loader of its service and endpoint files, one per data path: a process reads them once, and the
-in-process runs then do too (otherwise most of what each run costs). They hold no credentials, region or endpoint."""
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -5,7 +5,6 @@ consecutive updates)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -24,10 +23,10 @@ from functions import session_sweeper
 from harness.program_run import ProgramRun, stack_reference_outputs
 from proof.access_model import collect_policies
 from proof.iam_engine import Request, evaluate
-from tests.stack_runs import PARTY_B, THEIR_STACKS, run_yours, their_stack_references, yours_mocks
+from tests.shared_runs import EXPIRES, expiring_run
+from tests.stack_runs import PARTY_A, PARTY_B, run_yours, their_stack_references, yours_mocks
 
 ROLE_A, ROLE_B = "SSMStartSession_IAM_Role_ThirdPartyA", "SSMStartSession_IAM_Role_ThirdPartyB"
-EXPIRES = datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)
 BEFORE, AFTER = EXPIRES - timedelta(minutes=1), EXPIRES + timedelta(seconds=1)
 FUNCTION = "aws:lambda/function:Function"
 SCHEDULE = "aws:scheduler/schedule:Schedule"
@@ -36,7 +35,6 @@ ADMINISTRATOR_ROLE_ID = "AROAADMINISTRATOR00"
 """An administrator of your account, on the stack's instances through the stack's own document."""
 OWN_STACK = "organization/third-party-ec2-access/yours"
 SESSION_ID_TAG = "ssm:resourceTag/aws:ssmmessages:session-id"
-PARTY_A = {"name": "Third_Party_A", "stack": THEIR_STACKS["Third_Party_A"][0], "runAsUser": "third-party-a"}
 
 
 # -- Systems Manager as the sweeper meets it ---------------------------------------------------------------
@@ -185,13 +183,6 @@ def administrators_session(run: ProgramRun, target: str) -> OpenSession:
 
 
 # -- one update: party A expires, party B does not ---------------------------------------------------------
-
-
-@functools.cache
-def expiring_run() -> ProgramRun:
-    """Party A expiring at EXPIRES, party B not: run once per test process, for the tests here and for
-    tests/test_port_forwarding.py's party without ports."""
-    return run_yours(thirdParties=[{**PARTY_A, "expires": iam_time(EXPIRES)}, PARTY_B])
 
 
 @pytest.fixture(scope="module")
