@@ -44,6 +44,9 @@ _ROOT_PLACEHOLDER: Any = object()
 ORGANIZATION = "organization"
 """The organization of every stack on a DIY backend (file, S3…), as the committed stack files name them."""
 
+PROGRAM_THREAD = "pulumi program of"
+"""The start of the name of the thread a run's program runs on (the stack's name follows)."""
+
 
 @dataclass(frozen=True)
 class RegisteredResource:
@@ -221,7 +224,7 @@ def run_program(
         except BaseException as error:  # handed to the caller, which raises it
             outcome.append(error)
 
-    thread = threading.Thread(target=run_here, name=f"pulumi program of {stack}")
+    thread = threading.Thread(target=run_here, name=f"{PROGRAM_THREAD} {stack}")
     thread.start()
     thread.join()
     (result,) = outcome
