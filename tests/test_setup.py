@@ -154,6 +154,34 @@ def test_without_uv_a_refusing_python3_gets_uv_into_dot_tools_and_a_missing_npm_
     assert _calls(env) == [f"{uv} sync --locked --quiet"]
 
 
+def _version_of(python: Path) -> str | None:
+    """``python``'s major.minor, or None if there is none there."""
+    if not python.exists():
+        return None
+    script = "import sys; print(*sys.version_info[:2], sep='.')"
+    found = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=False)
+    return found.stdout.strip() if found.returncode == 0 else None
+
+
+def test_the_environment_is_made_from_the_machines_own_build_of_the_pinned_python_unless_uv_python_names_one(
+    tmp_path,
+):
+    uv_logging_its_python = '#!/bin/sh\necho "uv $* with UV_PYTHON=${UV_PYTHON-unset}" >> "$STUB_LOG"\n'
+    project, env = _project(tmp_path, {"uv": uv_logging_its_python})
+    machines = _version_of(DEBIAN_PYTHON)
+
+    def chosen(pinned: str, **extra: str) -> list[str]:
+        (project / ".python-version").write_text(f"{pinned}\n")
+        Path(env["STUB_LOG"]).unlink(missing_ok=True)
+        assert _setup(project, {**env, **extra}).stderr.splitlines() == [NPM_LINE]  # no Node here: it stops there
+        return _calls(env)
+
+    expected = f"UV_PYTHON={DEBIAN_PYTHON}" if machines == "3.11" else "UV_PYTHON=unset"
+    assert chosen("3.11") == [f"uv sync --locked --quiet with {expected}"], "the machine's own build of 3.11"
+    assert chosen("3.99") == ["uv sync --locked --quiet with UV_PYTHON=unset"], "uv's choice for another version"
+    assert chosen("3.11", UV_PYTHON="3.12") == ["uv sync --locked --quiet with UV_PYTHON=3.12"], "the user's choice"
+
+
 def test_a_python3_without_venv_gets_one_line_naming_python3_venv(tmp_path):
     # Debian ships ensurepip, which venv needs to put pip in, in python3-venv: without it, no ensurepip.
     missing = tmp_path / "no-python3-venv"
