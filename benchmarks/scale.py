@@ -104,10 +104,13 @@ def own_code_seconds(**kwargs) -> float:
     """Seconds spent in this project's own functions during one profiled run. ``run_program`` runs the program on
     a thread of its own, and a profiler sees only the thread it was started on: it starts on that one."""
     profile = cProfile.Profile()
+    program_thread = f"{PROGRAM_THREAD} {kwargs['stack']}"
+    profiled: list[str] = []
 
     def start_on_the_programs_thread(*_: object) -> None:
         sys.setprofile(None)
-        if threading.current_thread().name.startswith(PROGRAM_THREAD):
+        if threading.current_thread().name == program_thread:
+            profiled.append(program_thread)
             profile.enable()
 
     threading.setprofile(start_on_the_programs_thread)
@@ -115,6 +118,8 @@ def own_code_seconds(**kwargs) -> float:
         run_program(mocks=AwsMocks(), **kwargs)
     finally:
         threading.setprofile(None)
+    if not profiled:
+        raise SystemExit(f"no thread named {program_thread!r} ran the program: nothing of it was profiled")
     own = [str(PROJECT_DIR / "__main__.py"), str(PROJECT_DIR / "components")]
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
     return sum(timing[2] for (path, _, _), timing in stats.items() if path.startswith(tuple(own)))

@@ -18,6 +18,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from harness.program_run import PROJECT_DIR
 
 UV_VERSION = re.search(r'^UV_VERSION="([^"]+)"$', (PROJECT_DIR / "scripts" / "setup").read_text(), re.M)[1]
@@ -154,32 +156,32 @@ def test_without_uv_a_refusing_python3_gets_uv_into_dot_tools_and_a_missing_npm_
     assert _calls(env) == [f"{uv} sync --locked --quiet"]
 
 
-def _version_of(python: Path) -> str | None:
-    """``python``'s major.minor, or None if there is none there."""
-    if not python.exists():
-        return None
-    script = "import sys; print(*sys.version_info[:2], sep='.')"
-    found = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=False)
-    return found.stdout.strip() if found.returncode == 0 else None
+def _an_os_python() -> str | None:
+    """A version of Python the operating system has in /usr/bin (``/usr/bin/python3.N``), if any."""
+    versions = sorted(p.name.removeprefix("python") for p in Path("/usr/bin").glob("python3.*"))
+    return next((v for v in versions if re.fullmatch(r"3\.\d+", v) and os.access(f"/usr/bin/python{v}", os.X_OK)), None)
 
 
-def test_the_environment_is_made_from_the_machines_own_build_of_the_pinned_python_unless_uv_python_names_one(
-    tmp_path,
-):
+def test_the_environment_is_made_from_the_oss_own_build_of_the_pinned_python_unless_the_user_chose(tmp_path):
     uv_logging_its_python = '#!/bin/sh\necho "uv $* with UV_PYTHON=${UV_PYTHON-unset}" >> "$STUB_LOG"\n'
     project, env = _project(tmp_path, {"uv": uv_logging_its_python})
-    machines = _version_of(DEBIAN_PYTHON)
+    os_version = _an_os_python()
+    if os_version is None:
+        pytest.skip("the machine has no /usr/bin/python3.N to choose")
 
-    def chosen(pinned: str, **extra: str) -> list[str]:
+    def chosen(pinned: str, **extra: str) -> str:
         (project / ".python-version").write_text(f"{pinned}\n")
         Path(env["STUB_LOG"]).unlink(missing_ok=True)
         assert _setup(project, {**env, **extra}).stderr.splitlines() == [NPM_LINE]  # no Node here: it stops there
-        return _calls(env)
+        (call,) = _calls(env)
+        return call.removeprefix("uv sync --locked --quiet with ")
 
-    expected = f"UV_PYTHON={DEBIAN_PYTHON}" if machines == "3.11" else "UV_PYTHON=unset"
-    assert chosen("3.11") == [f"uv sync --locked --quiet with {expected}"], "the machine's own build of 3.11"
-    assert chosen("3.99") == ["uv sync --locked --quiet with UV_PYTHON=unset"], "uv's choice for another version"
-    assert chosen("3.11", UV_PYTHON="3.12") == ["uv sync --locked --quiet with UV_PYTHON=3.12"], "the user's choice"
+    assert chosen(os_version) == f"UV_PYTHON=/usr/bin/python{os_version}", "the OS's own build of the pinned one"
+    assert chosen("3.99") == "UV_PYTHON=unset", "uv's choice where the OS has not the pinned version"
+    assert chosen(os_version, OSTYPE="darwin23") == "UV_PYTHON=unset", "uv's choice on macOS"
+    assert chosen(os_version, UV_PYTHON="3.12") == "UV_PYTHON=3.12", "the user's choice"
+    assert chosen(os_version, UV_PYTHON_PREFERENCE="only-managed") == "UV_PYTHON=unset", "the user's preference"
+    assert chosen(os_version, UV_MANAGED_PYTHON="1") == "UV_PYTHON=unset", "the user's preference"
 
 
 def test_a_python3_without_venv_gets_one_line_naming_python3_venv(tmp_path):
