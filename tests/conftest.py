@@ -79,16 +79,16 @@ def aws_home(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture(scope="session")
-def moto_server():
-    """moto served on loopback, one server for the whole test process: its stop waits out the server's
-    half-second poll, which per test would cost more than most tests."""
+def moto_server() -> str:
+    """moto served on loopback, one server for the whole test process, on a daemon thread that the process's
+    exit ends: a stop waits out the server's half-second poll, which per test would cost more than most tests,
+    and at the end would hold up the last."""
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer("127.0.0.1", 0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    return f"http://{host}:{port}"
 
 
 @pytest.fixture
