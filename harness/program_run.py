@@ -8,9 +8,9 @@ every registration as the engine would receive it: inputs with their secret mark
 that matter here, and the stack outputs. That record is what the tests, the IAM proof and the access report
 read; nothing is asserted inside an ``apply``.
 
-Known mock pitfalls this guards against: config is replaced wholesale on every run and cleared
-after it, so nothing leaks between runs; the program is awaited to the end before anything is read;
-a duplicate resource URN fails the run, as it fails a real deployment.
+Known mock pitfalls this guards against: config is set wholesale on every run, on the run's own thread
+(whose context the SDK keeps it in), so nothing leaks between runs; the program is awaited to the end before
+anything is read; a duplicate resource URN fails the run, as it fails a real deployment.
 """
 
 from __future__ import annotations
@@ -282,7 +282,6 @@ def _run_on_this_thread(
         for worker_loop in monitor.worker_loops - {loop}:
             if not worker_loop.is_running():
                 worker_loop.close()
-        pulumi.runtime.set_all_config({}, [])
     return run
 
 

@@ -9,8 +9,9 @@ explicit denies as AWS does. No decision is computed in Python.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
-import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -76,8 +77,6 @@ class _NodeProcess:
     stdout: IO[str]
     stderr: IO[bytes]
     """Node's messages, kept in a file: a pipe nobody reads could fill and stop it."""
-    owner: int
-    """The process that started it: one forked from that (a test's child) starts its own."""
 
     @classmethod
     def start(cls, script: Path) -> _NodeProcess:
@@ -88,7 +87,7 @@ class _NodeProcess:
         popen = subprocess.Popen(  # noqa: S603 (a fixed script, fed on stdin)
             [node, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True
         )
-        return cls(popen, cast(IO[str], popen.stdin), cast(IO[str], popen.stdout), stderr, os.getpid())
+        return cls(popen, cast(IO[str], popen.stdin), cast(IO[str], popen.stdout), stderr)
 
     def ask(self, engine_inputs: list[str]) -> list[dict[str, str]]:
         try:
@@ -107,13 +106,17 @@ class _NodeProcess:
         stderr = self.stderr.read().decode(errors="replace")
         if "@cloud-copilot/iam-simulate" in stderr and "Cannot find" in stderr:
             return EngineError("the IAM engine is not installed: run npm ci at the project root")
-        first_line = next((line for line in stderr.splitlines() if line.strip()), "no message")
-        return EngineError(f"the IAM engine failed: {first_line.strip()}")
+        # Node prints where an uncaught error was thrown before the error itself ("Error: ...").
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        said = next((line for line in lines if re.match(r"\w*Error\b", line)), lines[0] if lines else "no message")
+        return EngineError(f"the IAM engine failed: {said}")
 
     def end(self) -> None:
-        """Its input closed, Node finishes and exits."""
-        self.stdin.close()
+        """Its input closed, Node finishes and exits (or has already); its files are closed."""
+        with contextlib.suppress(BrokenPipeError):  # a Node that died left the last batch unread
+            self.stdin.close()
         self.popen.wait()
+        self.stdout.close()
         self.stderr.close()
 
 
@@ -142,7 +145,9 @@ class _Engine:
             return [self.decisions[i] for i in inputs]
 
     def _running(self) -> _NodeProcess:
-        if self.process is None or self.process.popen.poll() is not None or self.process.owner != os.getpid():
+        if self.process is None or self.process.popen.poll() is not None:
+            if self.process is not None:
+                self.process.end()
             self.process = _NodeProcess.start(self.script)
         return self.process
 
@@ -153,7 +158,7 @@ _ENGINES: dict[Path, _Engine] = {}
 @atexit.register
 def _end_engines() -> None:
     for engine in _ENGINES.values():
-        if engine.process is not None and engine.process.owner == os.getpid() and engine.process.popen.poll() is None:
+        if engine.process is not None and engine.process.popen.poll() is None:
             engine.process.end()
 
 

@@ -61,10 +61,13 @@ def their_run() -> ProgramRun:
 
 @pytest.fixture(scope="session")
 def yours_run() -> ProgramRun:
-    """The yours program, run once from the reference (two-party) stack file."""
-    from tests.stack_runs import run_yours
+    """The yours program, run once from the reference (two-party) stack file, in the mocks' own partition and
+    region (the run ``yours_in`` gives for them)."""
+    from harness.aws_mocks import AwsMocks
+    from tests.shared_runs import yours_in
 
-    return run_yours()
+    mocks = AwsMocks()
+    return yours_in(mocks.partition, mocks.region)
 
 
 @pytest.fixture

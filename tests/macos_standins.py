@@ -9,8 +9,10 @@ One stand-in process serves every call of a run (``serve``, started with ``-S -I
 needed): a Python process started per call cost ~44 ms a call, and a converge makes dozens. Each tool on
 PATH is a small bash stub (``stub``) that sends its arguments to the server and exits with the status the
 server answers; the server writes the tool's output to the stub's own stdout and stderr (``/proc/PID/fd``),
-so a caller sees what the tool prints, as it would see the real tool's. The server runs in the caller's
-namespace, so paths (``/etc/pf.conf``) mean to it what they mean to the caller.
+so a caller that pipes, captures or discards a tool's output sees what the tool prints, as it would see the
+real tool's. (Sent to a regular file, it would not move the caller's own write position: the script sends no
+stand-in's output to one.) The server runs in the caller's namespace, so paths (``/etc/pf.conf``) mean to it
+what they mean to the caller.
 
 Processes are the real ones of the test's namespace: the script ends them with perl and ps, which do the same
 on both systems (kill(2) of pid -1 as the user, ``ps -U``).

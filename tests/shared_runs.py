@@ -18,7 +18,8 @@ from tests.stack_runs import PARTY_A, PARTY_B, run_yours, yours_mocks
 @functools.cache
 def yours_in(partition: str, region: str) -> ProgramRun:
     """The reference yours stack run in this partition and region: what the instance role and the S3 gateway
-    grant there (tests/test_yours_fleet.py, tests/test_yours_network.py)."""
+    grant there (tests/test_yours_fleet.py, tests/test_yours_network.py), the ARNs it writes
+    (tests/test_session_access.py), and in the mocks' own the session fixture ``yours_run``."""
     return run_yours(yours_mocks(partition=partition, region=region))
 
 

@@ -51,14 +51,18 @@ def run_their(mocks: AwsMocks | None = None, *, expect_error: bool = False, **ov
 
 
 @functools.cache
-def their_stack_references(partition: str = "aws") -> dict[str, StackReferenceOutputs]:
-    """Each party's their stack, run under mocks in its own account, as the yours stack reads it."""
+def their_runs(partition: str = "aws") -> dict[str, ProgramRun]:
+    """Each party's their stack, by party, run under mocks in its own account (read only)."""
     return {
-        stack: stack_reference_outputs(
-            run_their(AwsMocks(partition=partition, account_id=account), partyName=party, **THEIR_CONFIG[party])
-        )
-        for party, (stack, account) in THEIR_STACKS.items()
+        party: run_their(AwsMocks(partition=partition, account_id=account), partyName=party, **THEIR_CONFIG[party])
+        for party, (_, account) in THEIR_STACKS.items()
     }
+
+
+@functools.cache
+def their_stack_references(partition: str = "aws") -> dict[str, StackReferenceOutputs]:
+    """Each party's their stack (``their_runs``) as the yours stack reads it."""
+    return {THEIR_STACKS[party][0]: stack_reference_outputs(run) for party, run in their_runs(partition).items()}
 
 
 def yours_mocks(**changes: Any) -> AwsMocks:

@@ -22,7 +22,7 @@ from proof.access_model import RegisteredPolicies, collect_policies
 from proof.cases import GROUPS, decide, decision_table
 from proof.cases.world import THEIR_A, THEIR_B, YOURS, World
 from proof.mutations import mutations, unnoticed
-from tests.stack_runs import PARTY_B, THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, yours_mocks
+from tests.stack_runs import PARTY_B, THEIR_STACKS, YOUR_ACCOUNT, run_their, run_yours, their_runs, yours_mocks
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,11 @@ def registered_proof() -> Proof:
     """The world of both stacks' runs and the policies they registered, made once per test process: the tests
     here and tests/test_chain_requests.py read it, and none changes it (a mutation changes a copy)."""
     assert YOURS.account_id == YOUR_ACCOUNT
+    assert THEIR_STACKS["Third_Party_B"][1] == THEIR_B, "the world's party B is the stack runs' party B"
     their_a = run_their(
         AwsMocks(account_id=THEIR_A), partyName="Third_Party_A", requireMfa=True, users=["alice", "bob"]
     )
-    their_b = run_their(AwsMocks(account_id=THEIR_B), partyName="Third_Party_B", **THEIR_CONFIG["Third_Party_B"])
+    their_b = their_runs()["Third_Party_B"]
     expires = (datetime.now(UTC) + timedelta(days=90)).replace(microsecond=0)
     stack_a, stack_b = THEIR_STACKS["Third_Party_A"][0], THEIR_STACKS["Third_Party_B"][0]
     yours = run_yours(
@@ -90,4 +91,5 @@ def test_every_decision_is_the_expected_one(proof):
 
 
 def test_removing_each_security_condition_changes_a_decision(proof):
-    assert unnoticed(mutations(DEFAULT_TAG_KEY), proof.policies, decision_table(proof.world)) == {}
+    missed = unnoticed(mutations(DEFAULT_TAG_KEY), proof.policies, decision_table(proof.world))
+    assert not missed, "\n".join(f"{name}: {why}" for name, why in missed.items())  # each, in full

@@ -9,27 +9,17 @@ from __future__ import annotations
 
 import pytest
 
-from harness.aws_mocks import AwsMocks
-from harness.program_run import ProgramRun, stack_reference_outputs
+from harness.program_run import ProgramRun
 from harness.wire import Secret, plain_occurrences
-from tests.stack_runs import THEIR_CONFIG, THEIR_STACKS, YOUR_ACCOUNT, run_their, their_stack_references
+from tests import stack_runs
+from tests.stack_runs import THEIR_STACKS, YOUR_ACCOUNT
 
 
 @pytest.fixture(scope="module")
 def their_runs() -> dict[str, ProgramRun]:
-    return {
-        party: run_their(AwsMocks(account_id=account), partyName=party, **THEIR_CONFIG[party])
-        for party, (_, account) in THEIR_STACKS.items()
-    }
-
-
-@pytest.fixture(scope="module")
-def yours_run_from_their_runs(their_runs, yours_run) -> ProgramRun:
-    """The reference yours run, which read these their runs' outputs: its stack references are what a
-    StackReference reads of each (the mocks answer the same program and config alike, run after run)."""
-    references = {THEIR_STACKS[party][0]: stack_reference_outputs(run) for party, run in their_runs.items()}
-    assert references == their_stack_references(), "the yours run read other their stacks than these"
-    return yours_run
+    """Each party's their run: the very runs whose outputs the reference yours run (``yours_run``) read through
+    its stack references (tests/stack_runs.py, ``their_stack_references``)."""
+    return stack_runs.their_runs()
 
 
 def session_role(run: ProgramRun, role_arn: str):
@@ -38,18 +28,18 @@ def session_role(run: ProgramRun, role_arn: str):
 
 
 @pytest.mark.parametrize("party", sorted(THEIR_STACKS))
-def test_their_stack_may_assume_exactly_the_role_yours_creates(party, their_runs, yours_run_from_their_runs):
+def test_their_stack_may_assume_exactly_the_role_yours_creates(party, their_runs, yours_run):
     their = their_runs[party].stack_outputs
-    assert their["yourRoleArn"] == yours_run_from_their_runs.stack_outputs["sessionRoles"][party]
+    assert their["yourRoleArn"] == yours_run.stack_outputs["sessionRoles"][party]
     assert their["yourRoleArn"].split(":")[4] == YOUR_ACCOUNT
     their_permission = their_runs[party].one("aws:iam/rolePolicy:RolePolicy")
     assert {s["Resource"] for s in their_permission.json_input("policy")["Statement"]} == {their["yourRoleArn"]}
 
 
 @pytest.mark.parametrize("party", sorted(THEIR_STACKS))
-def test_yours_trusts_exactly_their_local_role_with_the_same_external_id(party, their_runs, yours_run_from_their_runs):
+def test_yours_trusts_exactly_their_local_role_with_the_same_external_id(party, their_runs, yours_run):
     their = their_runs[party].stack_outputs
-    role = session_role(yours_run_from_their_runs, yours_run_from_their_runs.stack_outputs["sessionRoles"][party])
+    role = session_role(yours_run, yours_run.stack_outputs["sessionRoles"][party])
     assume, carry, *tag_own_os_user = role.json_input("assumeRolePolicy")["Statement"]
     assert assume["Principal"] == carry["Principal"] == {"AWS": their["assumeRoleArn"]}
     assert [s["Principal"] for s in tag_own_os_user] == [{"AWS": their["assumeRoleArn"]}] * len(tag_own_os_user)
@@ -65,11 +55,11 @@ def test_each_party_has_its_own_external_id(their_runs):
 
 
 @pytest.mark.parametrize("party", sorted(THEIR_STACKS))
-def test_the_external_id_stays_secret_end_to_end(party, their_runs, yours_run_from_their_runs):
+def test_the_external_id_stays_secret_end_to_end(party, their_runs, yours_run):
     their_run = their_runs[party]
     external_id = their_run.stack_outputs["externalId"]
     assert isinstance(their_run.raw_stack_outputs["externalId"], Secret)
-    yours = yours_run_from_their_runs
+    yours = yours_run
     role = session_role(yours, yours.stack_outputs["sessionRoles"][party])
     assert isinstance(role.raw_inputs["assumeRolePolicy"], Secret)
     for run in (their_run, yours):
@@ -78,12 +68,10 @@ def test_the_external_id_stays_secret_end_to_end(party, their_runs, yours_run_fr
             assert plain_occurrences(resource.raw_inputs, external_id) == [], resource.name
 
 
-def test_both_sides_agree_on_each_persons_os_user(their_runs, yours_run_from_their_runs):
+def test_both_sides_agree_on_each_persons_os_user(their_runs, yours_run):
     # Party B gives each person an OS user: its local role may send, and your trust accepts, the same tag.
     their = their_runs["Third_Party_B"]
-    role = session_role(
-        yours_run_from_their_runs, yours_run_from_their_runs.stack_outputs["sessionRoles"]["Third_Party_B"]
-    )
+    role = session_role(yours_run, yours_run.stack_outputs["sessionRoles"]["Third_Party_B"])
     (yours_tagging,) = [s for s in role.json_input("assumeRolePolicy")["Statement"] if s["Action"] == "sts:TagSession"]
     (their_tagging,) = [
         s

@@ -6,6 +6,7 @@ the helper to have run (a cache to fill), the profile's line runs in this proces
 from __future__ import annotations
 
 import configparser
+import importlib.util
 import io
 import os
 import pty
@@ -43,6 +44,9 @@ from tests.test_helper_messages import HELPER_README, readme_table
 BIN = Path(sys.executable).parent
 """Where the AWS CLI and the helper are installed (the helper is on PATH, as pipx puts it)."""
 SESSION_ARN = f"arn:aws:sts::{YOUR_ACCOUNT}:assumed-role/SSMStartSession_IAM_Role_ThirdPartyA/alice"
+AWS_CLI_DATA = Path(importlib.util.find_spec("awscli").origin).parent / "data"
+"""Where the AWS CLI points ``AWS_DATA_PATH`` for the processes it starts (awscli/__init__.py): found, not
+imported, as importing awscli sets that variable in this process."""
 
 
 @pytest.fixture(scope="module")
@@ -144,12 +148,14 @@ def aws_cli_succeeds(env: dict[str, str]) -> str:
 
 def in_process(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Outcome:
     """What the pasted profile's credential_process line makes the helper print with ``env`` as its whole
-    environment (as the commands run here have it), run by its main() in this process: for a test that needs
-    the helper to have run, or a claim on its own logic, which the AWS CLI around it (a second of start-up) does
-    not touch. It never asks on a terminal: the MFA code must come from ``env``."""
-    for variable in os.environ.keys() - env.keys():
+    environment (as the commands run here have it), and ``AWS_DATA_PATH`` as the AWS CLI sets it for the
+    process it starts, run by its main() in this process: for a test that needs the helper to have run, or a
+    claim on its own logic, which the AWS CLI around it (a second of start-up) does not touch. It never asks on
+    a terminal: the MFA code must come from ``env``."""
+    under_the_cli = {**env, "AWS_DATA_PATH": str(AWS_CLI_DATA)}
+    for variable in os.environ.keys() - under_the_cli.keys():
         monkeypatch.delenv(variable)
-    for variable, value in env.items():
+    for variable, value in under_the_cli.items():
         monkeypatch.setenv(variable, value)
     # botocore takes its SSO token cache's directory from HOME once, when imported: here, as a new process would.
     sso_token_cache = os.path.join(env["HOME"], ".aws", "sso", "cache")

@@ -57,5 +57,5 @@ def test_a_script_that_cannot_start_is_one_error_with_nodes_first_line(tmp_path,
     broken = tmp_path / "iam_simulate.mjs"
     broken.write_text("throw new Error('the engine broke')\n")
     monkeypatch.setattr(iam_engine, "ENGINE_SCRIPT", broken)
-    with pytest.raises(EngineError, match=r"^the IAM engine failed: \S"):
+    with pytest.raises(EngineError, match=r"^the IAM engine failed: Error: the engine broke$"):
         evaluate([reads("allowed")])

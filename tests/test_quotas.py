@@ -14,7 +14,7 @@ from benchmarks.scale import yours_config
 from harness.aws_mocks import AwsMocks
 from harness.program_run import ProgramRun, run_program
 from proof.quotas import KMS_KEY_POLICY, ROLE_TRUST_POLICY, SNS_TOPIC_POLICY, iam_size, quota_violations
-from tests.stack_runs import THEIR_STACKS, run_their, run_yours
+from tests.stack_runs import PARTY_A, THEIR_STACKS, run_their, run_yours
 from tests.test_session_notifications import EMAILS, RULE, children
 
 ROLE = "aws:iam/role:Role"
@@ -101,7 +101,7 @@ def test_a_trust_listing_60_users_would_not_fit(their_run):
 def a_party_of_200_people() -> ProgramRun:
     return run_yours(
         thirdParties=[
-            {"name": "Third_Party_A", "stack": THEIR_STACKS["Third_Party_A"][0], "runAsUser": "third-party-a"},
+            PARTY_A,
             {
                 "name": "Third_Party_B",
                 "roleArn": f"arn:aws:iam::{THEIR_STACKS['Third_Party_B'][1]}:role/3P_IAM_Assume_Role",

@@ -429,13 +429,20 @@ def test_moving_the_grant_to_another_party_removes_the_old_user_and_ends_all_it_
 
 
 @needs_root
-def test_after_its_expiry_the_partys_own_run_removes_its_user(granted):
+def test_after_its_expiry_the_partys_own_run_removes_its_user_and_no_other(granted):
+    # ops: a regular account of the instance that no grant names, running a process.
     uid = int(granted.passwd_entry(USER)[2])
-    result = granted.run(f"{leave_behind(USER)} && bash {scripts(granted, **{USER: PAST})[USER]} && {report(USER)}")
+    result = granted.run(
+        f"useradd --create-home ops && {process_of('ops')} && {leave_behind(USER)}"
+        f" && bash {scripts(granted, **{USER: PAST})[USER]} && {report(USER)}"
+        " && echo ops=$(pgrep -c -u ops || true)"
+    )
     assert result.returncode == 0, result.stderr
     assert "access expired" in result.stdout
     assert f"{USER}: session refused, processes ended" in result.stdout
     assert_removed(granted, USER, uid)
+    assert "ops=1" in result.stdout, "a process of a user no grant names was ended"
+    assert granted.shadow_entry("ops")[7] == "", "a user no grant names was given an expiry"
 
 
 @needs_root
@@ -746,16 +753,17 @@ def test_once_the_last_regular_uid_is_taken_it_refuses_to_plan_one_rather_than_c
 
 @needs_root
 def test_accounts_of_the_instance_are_never_taken_over_nor_touched_and_the_other_removals_happen(granted):
-    # deploy, an account of the instance that a grant names; ops, one that no grant names. Each runs a process.
+    # deploy, an account of the instance that a grant names, running a process (one no grant names: the expiry
+    # test above).
     uid = int(granted.passwd_entry(USER)[2])
     deploy = scripts(granted, deploy=FUTURE)["deploy"]
     expired = granted.script.with_name("deploy-expired.sh")
     expired.write_text(run_as_user_script(["deploy"], PAST))
     result = granted.run(
         "(getent group docker >/dev/null || groupadd docker) && useradd --create-home --groups docker deploy"
-        f" && useradd --create-home ops && {process_of('deploy')} && {process_of('ops')}"
+        f" && {process_of('deploy')}"
         f" && {{ bash {deploy}; echo status=$?; }} && {{ bash {expired}; echo status=$?; }}"
-        " && echo deploy=$(pgrep -c -u deploy || true) ops=$(pgrep -c -u ops || true)"
+        " && echo deploy=$(pgrep -c -u deploy || true)"
     )
     assert result.stdout.count("status=1") == 2, result.stderr
     assert (
@@ -767,6 +775,4 @@ def test_accounts_of_the_instance_are_never_taken_over_nor_touched_and_the_other
     assert "deploy" not in granted.group_members(RUN_AS_GROUP)
     assert "deploy=1" in result.stdout  # its processes left alone
     assert (granted.home / "deploy").is_dir()
-    assert "ops=1" in result.stdout, "a process of a user no grant names was ended"
-    assert granted.shadow_entry("ops")[7] == "", "a user no grant names was given an expiry"
     assert_removed(granted, USER, uid)  # the other party's user is removed all the same

@@ -12,7 +12,7 @@ from components.iam_documents import iam_time
 from harness.aws_mocks import AwsMocks, ExistingInstance
 from harness.program_run import ProgramRun, RegisteredResource, stack_reference_outputs
 from harness.wire import Secret, plain_occurrences
-from tests.shared_runs import EXPIRES, expiring_run
+from tests.shared_runs import EXPIRES, expiring_run, yours_in
 from tests.stack_runs import PARTY_B, THEIR_STACKS, run_their, run_yours, their_stack_references, yours_mocks
 
 ROLE = "aws:iam/role:Role"
@@ -425,7 +425,7 @@ def test_a_their_stack_declaring_another_party_fails_with_a_clear_message():
 
 @pytest.mark.parametrize(("partition", "region"), [("aws-cn", "cn-north-1"), ("aws-us-gov", "us-gov-west-1")])
 def test_every_arn_follows_the_partition(partition, region):
-    run = run_yours(yours_mocks(partition=partition, region=region))
+    run = yours_in(partition, region)
     everything = json.dumps([r.inputs for r in run.resources] + [run.stack_outputs])
     assert "arn:aws:" not in everything
     assert f"arn:{partition}:iam::111122223333:role/SSMStartSession_IAM_Role_ThirdPartyA" in everything

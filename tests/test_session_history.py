@@ -344,12 +344,13 @@ too): CloudWatch Logs API Reference. moto pages at the same counts, and by count
 
 @pytest.fixture
 def many(moto_endpoint) -> dict[str, Any]:
-    """More than a page of everything: a page of one-event sessions and one more, then a session of a page of
-    events and one more; its stream is on the second page of DescribeLogStreams (by name, after erin's)."""
+    """More than a page of everything: two pages of one-event sessions and one more, then a session of a page of
+    events and one more; its stream is on the third page of DescribeLogStreams (by name, after erin's), so a
+    reader must follow a token to a page that gives another."""
     start = days_ago(2)
     events = [
         session_event(start + timedelta(minutes=n), f"erin-{n:017x}", [f"$ echo {n}", str(n)], person="erin")
-        for n in range(STREAMS_A_PAGE + 1)
+        for n in range(2 * STREAMS_A_PAGE + 1)
     ]
     long_session, count = "frank-0f0f0f0f0f0f0f0f0", EVENTS_A_PAGE + 1
     events += [
@@ -364,7 +365,7 @@ def many(moto_endpoint) -> dict[str, Any]:
     assert client.filter_log_events(logGroupName=SESSIONS_GROUP).get("nextToken")
     page = client.get_log_events(logGroupName=SESSIONS_GROUP, logStreamName=long_session, startFromHead=True)
     assert len(page["events"]) < count
-    return {"long": long_session, "count": count, "sessions": STREAMS_A_PAGE + 2, "start": start}
+    return {"long": long_session, "count": count, "sessions": 2 * STREAMS_A_PAGE + 2, "start": start}
 
 
 def test_listing_and_a_transcript_read_every_page(env, many):
@@ -374,7 +375,7 @@ def test_listing_and_a_transcript_read_every_page(env, many):
     assert len(sessions) == many["sessions"], "listing: not every session"
     assert sessions[many["long"]]["events"] == many["count"], "listing: not every page of FilterLogEvents"
     assert sessions[many["long"]]["lastEvent"] == shown(many["start"] + timedelta(seconds=many["count"] - 1))
-    # Its start, before --since, is known from its stream: on the second page of DescribeLogStreams.
+    # Its start, before --since, is known from its stream: on the third page of DescribeLogStreams.
     since = listed(env, "--since", shown(many["start"] + timedelta(seconds=9_000)))
     assert since[many["long"]]["firstEvent"] == shown(many["start"]), "not every page of DescribeLogStreams"
     # The installed command end to end, whose process must end: GetLogEvents gives its last token again at the end.

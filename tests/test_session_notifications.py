@@ -14,20 +14,15 @@ import pytest
 from moto import mock_aws
 from moto.events.models import EventPattern
 
+from components.iam_documents import iam_time
 from harness.program_run import ProgramRun, RegisteredResource
 from proof.iam_engine import Request, Simulation, evaluate
-from tests.stack_runs import FIXTURES, PARTY_B, THEIR_STACKS, YOUR_ACCOUNT, run_yours
+from tests.shared_runs import EXPIRES
+from tests.stack_runs import FIXTURES, PARTY_A, PARTY_B, YOUR_ACCOUNT, run_yours
 from tests.test_config_errors_stop_the_program import assert_stopped_cleanly
 
 SAMPLE = json.loads((FIXTURES / "cloudtrail-start-session-event.json").read_text())["event"]
 EMAILS = ["security@example.com", "Ops.Team+ssm@example.org"]
-EXPIRES = "2031-01-02T03:04:05Z"
-PARTY_A = {
-    "name": "Third_Party_A",
-    "stack": THEIR_STACKS["Third_Party_A"][0],
-    "runAsUser": "third-party-a",
-    "expires": EXPIRES,
-}
 REGION = "eu-west-1"
 OTHER_ACCOUNT = "999988887777"
 RULE = "aws:cloudwatch/eventRule:EventRule"
@@ -37,7 +32,8 @@ ADMINISTRATOR = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Act
 
 @pytest.fixture(scope="module")
 def run() -> ProgramRun:
-    return run_yours(thirdParties=[PARTY_A, PARTY_B], notifications={"emails": EMAILS})
+    party_a = {**PARTY_A, "expires": iam_time(EXPIRES)}
+    return run_yours(thirdParties=[party_a, PARTY_B], notifications={"emails": EMAILS})
 
 
 def component(run: ProgramRun) -> RegisteredResource:

@@ -162,7 +162,7 @@ def _an_os_python() -> str | None:
     return next((v for v in versions if re.fullmatch(r"3\.\d+", v) and os.access(f"/usr/bin/python{v}", os.X_OK)), None)
 
 
-def test_the_environment_is_made_from_the_oss_own_build_of_the_pinned_python_unless_the_user_chose(tmp_path):
+def test_a_new_environment_is_made_from_the_oss_own_build_of_the_pinned_python_unless_the_user_chose(tmp_path):
     uv_logging_its_python = '#!/bin/sh\necho "uv $* with UV_PYTHON=${UV_PYTHON-unset}" >> "$STUB_LOG"\n'
     project, env = _project(tmp_path, {"uv": uv_logging_its_python})
     os_version = _an_os_python()
@@ -182,6 +182,10 @@ def test_the_environment_is_made_from_the_oss_own_build_of_the_pinned_python_unl
     assert chosen(os_version, UV_PYTHON="3.12") == "UV_PYTHON=3.12", "the user's choice"
     assert chosen(os_version, UV_PYTHON_PREFERENCE="only-managed") == "UV_PYTHON=unset", "the user's preference"
     assert chosen(os_version, UV_MANAGED_PYTHON="1") == "UV_PYTHON=unset", "the user's preference"
+    (project / "elsewhere").mkdir()
+    (project / "elsewhere" / "pyvenv.cfg").write_text("home = /opt/python/bin\n")
+    assert chosen(os_version, UV_PROJECT_ENVIRONMENT="elsewhere") == "UV_PYTHON=unset", "an environment made"
+    assert chosen(os_version) == f"UV_PYTHON=/usr/bin/python{os_version}", "its own environment not made yet"
 
 
 def test_a_python3_without_venv_gets_one_line_naming_python3_venv(tmp_path):

@@ -7,11 +7,19 @@ import gzip
 
 import pytest
 
+from components.iam_documents import iam_time
 from components.run_as_user.converge_script import run_as_user_script
 from harness.aws_mocks import ExistingInstance
 from harness.program_run import ProgramRun
-from tests.shared_runs import agent_buckets_of_the_guide, yours_granting_existing, yours_in
-from tests.stack_runs import PARTY_B, THEIR_STACKS, run_yours, yours_mocks
+from tests.shared_runs import (
+    EXISTING_INSTANCE,
+    EXPIRES,
+    agent_buckets_of_the_guide,
+    expiring_run,
+    yours_granting_existing,
+    yours_in,
+)
+from tests.stack_runs import run_yours, yours_mocks
 
 INSTANCE = "aws:ec2/instance:Instance"
 ASSOCIATION = "aws:ssm/association:Association"
@@ -23,7 +31,7 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 AL2023_ARM64 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
 AL2023_X86_64 = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
-EXISTING = "i-0123456789abcdef0"
+EXISTING = EXISTING_INSTANCE
 
 
 @pytest.fixture(scope="module")
@@ -183,17 +191,11 @@ def test_each_run_as_user_is_created_on_exactly_its_partys_instances(yours_run):
 
 
 def test_an_expiring_partys_association_and_first_boot_carry_its_expiry():
-    run = run_yours(
-        thirdParties=[
-            {"name": "Third_Party_A", "stack": THEIR_STACKS["Third_Party_A"][0], "runAsUser": "third-party-a",
-             "expires": "2031-01-02T03:04:05Z"},
-            PARTY_B,
-        ]
-    )  # fmt: skip
+    run = expiring_run()
     commands = {
         a.inputs["targets"][0]["values"][0]: a.inputs["parameters"]["commands"] for a in run.of_type(ASSOCIATION)
     }
-    assert "expires='2031-01-02T03:04:05Z'" in commands["Third_Party_A"]
+    assert f"expires='{iam_time(EXPIRES)}'" in commands["Third_Party_A"]
     assert "expires=''" in commands["Third_Party_B"]
     # The first session need not wait for the association: the instance converges at first boot.
     user_data = gzip.decompress(base64.b64decode(instance(run, "instance-a").inputs["userDataBase64"])).decode()

@@ -72,5 +72,5 @@ def decide_over(policy_sets: Sequence[RegisteredPolicies], cases: list[Case]) ->
                     resource_policy=case.resource_policy or simulation.resource_policy,
                 )
             )
-    decisions = evaluate(simulations)
-    return [decisions[start : start + len(cases)] for start in range(0, len(decisions), len(cases))]
+    decisions, count = evaluate(simulations), len(cases)
+    return [decisions[n * count : (n + 1) * count] for n in range(len(policy_sets))]
